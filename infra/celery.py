@@ -1,0 +1,14 @@
+"""The Celery app: one queue per venue (venue.SIM-A, venue.SIM-B), plus publisher and projector."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "infra.settings")
+
+app = Celery("backoffice")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_acks_late = True
+app.conf.task_reject_on_worker_lost = True
+app.conf.worker_prefetch_multiplier = 1
+app.autodiscover_tasks(["venues"])
