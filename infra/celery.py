@@ -12,3 +12,7 @@ app.conf.task_acks_late = True
 app.conf.task_reject_on_worker_lost = True
 app.conf.worker_prefetch_multiplier = 1
 app.autodiscover_tasks(["venues"])
+
+from venues.worker import VenueStreams  # noqa: E402  (the app must exist first)
+
+app.steps["worker"].add(VenueStreams)

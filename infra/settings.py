@@ -1,4 +1,4 @@
-"""Django settings: every outside part is chosen by an environment variable (docs/architecture.md)."""
+"""Django settings: every outside part is chosen by an environment variable."""
 
 import os
 from pathlib import Path
@@ -9,7 +9,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-not-a-secret-change-me-in-production-0123456789")
+SECRET_KEY = os.environ.get(
+    "DJANGO_SECRET_KEY", "dev-only-not-a-secret-change-me-in-production-0123456789"
+)
 DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
@@ -32,6 +34,8 @@ INSTALLED_APPS = [
     "venues",
     "realtime",
     "backoffice",
+    "backoffice.finance",
+    "backoffice.ops",
 ]
 
 MIDDLEWARE = [
@@ -67,10 +71,15 @@ TEMPLATES = [
     },
 ]
 
+# Tests (pytest sets PYTEST_VERSION) run on the machine's real PostgreSQL; `make run` on SQLite.
+_DEFAULT_DATABASE_URL = (
+    "postgres://postgres@127.0.0.1:5432/backoffice"
+    if "PYTEST_VERSION" in os.environ
+    else f"sqlite:///{VAR_DIR / 'backoffice.sqlite3'}"
+)
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'backoffice.sqlite3'}"),
-        conn_max_age=60,
+        os.environ.get("DATABASE_URL", _DEFAULT_DATABASE_URL), conn_max_age=60
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -117,6 +126,13 @@ KAFKA_BOOTSTRAP_SERVERS = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "")
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "redis://127.0.0.1:6379/0")
 VENUE_SIMULATOR_URL = os.environ.get("VENUE_SIMULATOR_URL", "http://127.0.0.1:8100")
+# Runs that share one Redis (tests beside `make run`) keep their queues apart by a key prefix.
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {"global_keyprefix": os.environ["CELERY_KEY_PREFIX"]}
+    if os.environ.get("CELERY_KEY_PREFIX")
+    else {}
+)
+CELERY_TASK_DEFAULT_QUEUE = "default"
 
 CHANNEL_LAYERS = (
     {

@@ -162,4 +162,3 @@ def check_sizes(key: bytes, value: bytes | None = None) -> None:
         raise FDBError(KEY_TOO_LARGE)
     if value is not None and len(value) > VALUE_SIZE_LIMIT:
         raise FDBError(VALUE_TOO_LARGE)
-

@@ -1,0 +1,58 @@
+"""/healthz: 200 when every part answers, 503 naming the part that does not."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+
+from infra.store import database
+from infra.store.api import run
+
+
+def _store() -> None:
+    run(database(), lambda tr: tr.get_read_version())
+
+
+def _django_db() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _kafka() -> None:
+    if not settings.KAFKA_BOOTSTRAP_SERVERS:
+        raise RuntimeError("KAFKA_BOOTSTRAP_SERVERS is not set")
+    from confluent_kafka.admin import AdminClient
+
+    AdminClient({"bootstrap.servers": settings.KAFKA_BOOTSTRAP_SERVERS}).list_topics(timeout=1)
+
+
+def _celery_broker() -> None:
+    from infra.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=1)
+
+
+CHECKS: dict[str, Callable[[], None]] = {
+    "store": _store,
+    "database": _django_db,
+    "kafka": _kafka,
+    "celery_broker": _celery_broker,
+}
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    parts = {}
+    for name, check in CHECKS.items():
+        try:
+            check()
+            parts[name] = "ok"
+        except Exception as error:  # noqa: BLE001 - any failure means the part is down
+            parts[name] = f"down: {type(error).__name__}: {error}"[:300]
+    healthy = all(v == "ok" for v in parts.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "degraded", "parts": parts}, status=200 if healthy else 503
+    )

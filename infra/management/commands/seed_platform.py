@@ -1,0 +1,41 @@
+"""python manage.py seed_platform: reference data, demo trader, demo staff (idempotent)."""
+
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand
+
+from backoffice import roles
+from infra.store import database
+from infra.store.api import run
+from trading.accounts import create_trader
+from trading.services.reference import DEMO_DEPOSITS, seed_reference_data
+
+DEMO_PASSWORD = "demo-pass-123"  # noqa: S105 - demo accounts, printed by make run
+# One demo account per kind of user; `make run` prints them.
+DEMO_USERS = {
+    "staff": (roles.STAFF, True),
+    "finance": (roles.FINANCE, True),
+    "ops": (roles.OPS, True),
+}
+
+
+class Command(BaseCommand):
+    help = "Seed instruments, venues, the demo trader and demo back-office users."
+
+    def handle(self, *args: object, **options: object) -> None:
+        run(database(), seed_reference_data)
+        for role in roles.ALL:
+            Group.objects.get_or_create(name=role)
+        token = create_trader("demo", dict(DEMO_DEPOSITS), password=DEMO_PASSWORD)
+        for username, (role, is_staff) in DEMO_USERS.items():
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"is_staff": is_staff}
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+            user.groups.add(Group.objects.get(name=role))
+        for extra in ("seed_finance", "seed_permissions"):
+            if extra in get_commands():
+                call_command(extra)
+        self.stdout.write(token.key)

@@ -1,0 +1,138 @@
+"""The whole platform as `make run` starts it, in a temporary directory on free ports."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from infra.bus.local_broker import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+T = TypeVar("T")
+
+
+def eventually(
+    check: Callable[[], T], timeout_s: float = 30, interval_s: float = 0.05, what: str = ""
+) -> T:
+    """Poll `check` until it returns something truthy; fail with `what` after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    last: T | None = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval_s)
+    raise AssertionError(f"not within {timeout_s} s: {what or check} (last: {last!r})")
+
+
+@dataclass
+class RunningPlatform:
+    process: subprocess.Popen[bytes]
+    var_dir: Path
+    web_port: int
+    simulator_port: int
+    kafka_port: int
+    token: str
+    env: dict[str, str]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
+    @property
+    def simulator_url(self) -> str:
+        return f"http://127.0.0.1:{self.simulator_port}"
+
+    @property
+    def store_path(self) -> str:
+        return str(self.var_dir / "store.sqlite3")
+
+    def pids(self) -> dict[str, int]:
+        return json.loads((self.var_dir / "run" / "pids.json").read_text())
+
+    def log(self, name: str) -> str:
+        path = self.var_dir / "log" / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def manage(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        return self.process.returncode
+
+
+def start_platform(var_dir: Path, timeout_s: float = 120) -> RunningPlatform:
+    web, sim, kafka = free_port(), free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env.update(
+        VAR_DIR=str(var_dir),
+        DATABASE_URL=f"sqlite:///{var_dir / 'backoffice.sqlite3'}",
+        WEB_PORT=str(web),
+        SIMULATOR_PORT=str(sim),
+        KAFKA_PORT=str(kafka),
+        CELERY_KEY_PREFIX=f"test-{uuid.uuid4().hex[:8]}:",
+        PYTHONUNBUFFERED="1",
+    )
+    env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
+    var_dir.mkdir(parents=True, exist_ok=True)
+    out = open(var_dir / "run_platform.log", "wb")  # noqa: SIM115 - the child owns it
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "run_platform"],
+        cwd=ROOT,
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    out.close()
+    ready = var_dir / "run" / "ready"
+    try:
+        eventually(
+            lambda: ready.exists() or process.poll() is not None,
+            timeout_s,
+            0.2,
+            "the platform to be ready",
+        )
+    except AssertionError:
+        process.kill()
+        raise
+    if process.poll() is not None:
+        raise RuntimeError((var_dir / "run_platform.log").read_text(errors="replace")[-4000:])
+    token = (var_dir / "demo-token").read_text().strip()
+    env["KAFKA_BOOTSTRAP_SERVERS"] = f"127.0.0.1:{kafka}"
+    return RunningPlatform(process, var_dir, web, sim, kafka, token, env)
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie is gone for our purposes
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -1,0 +1,41 @@
+"""A seeded embedded store for trading-core tests: reference data, a trader, the seed's quotes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from infra.store import open_database
+from infra.store.api import Database, Transaction, run
+from tests.support.reports import NOW
+from trading.services import reference
+from trading.services.quotes import record_quote
+from venues.routing import VenueQuote
+
+TRADER = "T1"
+
+
+def seed_quotes(version: int = 1) -> list[VenueQuote]:
+    """The seed's market: SIM-A asks 1.2 @ 9980, SIM-B asks 5 @ 9985."""
+    return [
+        VenueQuote("SIM-A", "BTC-USD", None, Decimal(0), Decimal("9980"), Decimal("1.2"), version),
+        VenueQuote("SIM-B", "BTC-USD", None, Decimal(0), Decimal("9985"), Decimal("5"), version),
+    ]
+
+
+def seeded_store(tmp_path: Path, **faults: Any) -> Database:
+    db = open_database(path=str(tmp_path / "store.sqlite3"), **faults)
+
+    def seed(tr: Transaction) -> None:
+        reference.seed_reference_data(tr)
+        reference.ensure_trader(tr, TRADER, "alice")
+        for asset, amount in reference.DEMO_DEPOSITS.items():
+            reference.deposit(
+                tr, entry_id=f"dep:{asset}", trader_id=TRADER, asset=asset, amount=amount, now=NOW
+            )
+        for quote in seed_quotes():
+            record_quote(tr, quote, NOW)
+
+    run(db, seed)
+    return db

@@ -1,0 +1,50 @@
+"""Traders as Django users: a user in the trader group, with an API token and a store record."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from django.contrib.auth.models import Group, User
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from backoffice import roles
+from infra.store import database
+from infra.store.api import run
+from trading.services import reference
+
+
+def trader_id_for(user: User) -> str:
+    """The trader id of a Django user: stable even if the username is edited."""
+    return f"T{user.pk}"
+
+
+def create_trader(name: str, deposits: dict[str, Decimal], password: str | None = None) -> Token:
+    """Create (or find) the user, its token and store record, and post the deposits once each."""
+    with transaction.atomic():
+        user, _ = User.objects.get_or_create(username=name)
+        if password:
+            user.set_password(password)
+            user.save()
+        group, _ = Group.objects.get_or_create(name=roles.TRADER)
+        user.groups.add(group)
+        token, _ = Token.objects.get_or_create(user=user)
+    trader_id = trader_id_for(user)
+    now = datetime.now(UTC)
+
+    def setup(tr: object) -> None:
+        reference.ensure_trader(tr, trader_id, name)  # type: ignore[arg-type]
+        for asset, amount in deposits.items():
+            reference.deposit(
+                tr,  # type: ignore[arg-type]
+                entry_id=f"initial-deposit:{trader_id}:{asset}",
+                trader_id=trader_id,
+                asset=asset,
+                amount=amount,
+                now=now,
+                memo="initial deposit",
+            )
+
+    run(database(), setup)
+    return token

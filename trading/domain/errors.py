@@ -1,0 +1,51 @@
+"""Typed refusals of trading-core: each names its field, so edges answer 400/404/409."""
+
+from __future__ import annotations
+
+
+class TradingError(Exception):
+    """Base of every refusal; `field` is the request field at fault ("non_field_errors" if none)."""
+
+    field = "non_field_errors"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if field is not None:
+            self.field = field
+
+
+class InvalidField(TradingError):
+    """A value that can never be accepted (bad quantity, price, side, instrument...)."""
+
+
+class InsufficientFunds(TradingError):
+    """The trader's available balance does not cover what the order must reserve."""
+
+    field = "quantity"
+
+
+class UnknownOrder(TradingError):
+    field = "order_id"
+
+
+class ClientOrderIdConflict(TradingError):
+    """The same client_order_id was used before with a different request."""
+
+    field = "client_order_id"
+
+
+class OrderNotCancelable(TradingError):
+    """The order has already ended; the caller gets its snapshot with a 409."""
+
+
+class TraderHalted(TradingError):
+    """The back office halted this trader (kill switch)."""
+
+
+class Refusal(Exception):
+    """An execution report that must not be applied; it is quarantined with `reason`."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

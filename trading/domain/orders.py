@@ -1,0 +1,325 @@
+"""The synthetic order and its attempts: explicit transition tables, changed only through methods.
+
+A synthetic order is worked through child attempts EA-1, EA-2, ... each sent whole to one venue.
+`seq` grows by exactly 1 with every change a snapshot would show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from trading.domain.errors import Refusal
+from trading.domain.reports import ExecType, ExecutionReport
+
+
+class Side(StrEnum):
+    BUY = "buy"
+    SELL = "sell"
+
+
+class OrderType(StrEnum):
+    MARKET = "market"
+    LIMIT = "limit"
+
+
+class TimeInForce(StrEnum):
+    GTC = "GTC"
+    IOC = "IOC"
+    DAY = "DAY"
+
+
+class OrderState(StrEnum):
+    NEW = "new"
+    WORKING = "working"
+    PARTIALLY_FILLED = "partially_filled"
+    FILLED = "filled"
+    CANCEL_PENDING = "cancel_pending"
+    CANCELED = "canceled"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+
+
+class AttemptState(StrEnum):
+    PENDING = "pending"
+    WORKING = "working"
+    FILLED = "filled"
+    EXPIRED = "expired"
+    CANCELED = "canceled"
+    REJECTED = "rejected"
+
+
+ENDED_ORDER_STATES = frozenset(
+    {OrderState.FILLED, OrderState.CANCELED, OrderState.REJECTED, OrderState.EXPIRED}
+)
+ENDED_ATTEMPT_STATES = frozenset(
+    {AttemptState.FILLED, AttemptState.EXPIRED, AttemptState.CANCELED, AttemptState.REJECTED}
+)
+OPEN = (OrderState.NEW, OrderState.WORKING, OrderState.PARTIALLY_FILLED)
+
+# (state, event) -> state. Anything not listed is a bug and raises.
+_ORDER_TABLE: dict[tuple[OrderState, str], OrderState] = {
+    **{(s, "working"): OrderState.WORKING for s in (OrderState.NEW, OrderState.WORKING)},
+    **{(s, "partial_fill"): OrderState.PARTIALLY_FILLED for s in OPEN},
+    **{(s, "complete_fill"): OrderState.FILLED for s in OPEN},
+    **{(s, "cancel_requested"): OrderState.CANCEL_PENDING for s in OPEN},
+    # A resting order with nothing at a venue cancels at once.
+    **{(s, "canceled"): OrderState.CANCELED for s in (*OPEN, OrderState.CANCEL_PENDING)},
+    **{(s, "expired"): OrderState.EXPIRED for s in OPEN},
+    # Rejected only while nothing has filled; with fills it expires with what it has.
+    **{(s, "rejected"): OrderState.REJECTED for s in (OrderState.NEW, OrderState.WORKING)},
+    # A fill can arrive after the cancel was sent: the venue filled before it saw the cancel.
+    (OrderState.CANCEL_PENDING, "partial_fill"): OrderState.CANCEL_PENDING,
+    (OrderState.CANCEL_PENDING, "complete_fill"): OrderState.FILLED,
+    # A cancel racing the last attempt's expiry: the order ends canceled either way.
+    (OrderState.CANCEL_PENDING, "expired"): OrderState.CANCELED,
+    (OrderState.CANCEL_PENDING, "rejected"): OrderState.CANCELED,
+}
+
+_ATTEMPT_TABLE: dict[tuple[AttemptState, ExecType], AttemptState] = {
+    (AttemptState.PENDING, ExecType.NEW): AttemptState.WORKING,
+    **{
+        (s, t): AttemptState(t.value)
+        for s in (AttemptState.PENDING, AttemptState.WORKING)
+        for t in (ExecType.EXPIRED, ExecType.CANCELED, ExecType.REJECTED)
+    },
+}
+
+
+@dataclass
+class Attempt:
+    attempt_id: str
+    venue: str
+    quantity: Decimal
+    limit_price: Decimal | None
+    created_at: datetime
+    filled_quantity: Decimal = Decimal(0)
+    state: AttemptState = AttemptState.PENDING
+    # Set when the venue says the attempt ended but some of its fills have not arrived yet.
+    final_exec_type: ExecType | None = None
+    final_cum_quantity: Decimal | None = None
+    reason: str | None = None
+    quote_version: int = 0  # the venue quote this attempt was routed on
+
+    @property
+    def ended(self) -> bool:
+        return self.state in ENDED_ATTEMPT_STATES
+
+
+@dataclass(frozen=True)
+class Fill:
+    fill_id: str
+    order_id: str
+    attempt_id: str
+    venue: str
+    venue_fill_id: str
+    quantity: Decimal
+    price: Decimal
+    fee: Decimal
+    fee_asset: str
+    executed_at: datetime
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    """What applying one report changed; `changed` means a new delta (seq + 1)."""
+
+    changed: bool
+    fill: Fill | None = None
+    attempt_ended: bool = False
+
+
+@dataclass
+class Order:
+    order_id: str
+    trader_id: str
+    client_order_id: str | None
+    instrument: str
+    side: Side
+    order_type: OrderType
+    time_in_force: TimeInForce
+    quantity: Decimal
+    limit_price: Decimal | None
+    # The price every attempt is limited to: the limit, or a market order's protective price.
+    protect_price: Decimal
+    venue: str | None
+    created_at: datetime
+    updated_at: datetime
+    request_fingerprint: str = ""
+    expires_at: datetime | None = None
+    filled_quantity: Decimal = Decimal(0)
+    notional: Decimal = Decimal(0)
+    fees: Decimal = Decimal(0)
+    fill_count: int = 0
+    state: OrderState = OrderState.NEW
+    seq: int = 1
+    attempts: list[Attempt] = field(default_factory=list)
+    reason: str | None = None
+
+    # --- reading ---------------------------------------------------------------------------
+    @property
+    def remaining_quantity(self) -> Decimal:
+        return self.quantity - self.filled_quantity
+
+    @property
+    def average_price(self) -> Decimal | None:
+        if not self.filled_quantity:
+            return None
+        return self.notional / self.filled_quantity
+
+    @property
+    def ended(self) -> bool:
+        return self.state in ENDED_ORDER_STATES
+
+    @property
+    def active_attempts(self) -> list[Attempt]:
+        return [a for a in self.attempts if not a.ended]
+
+    @property
+    def working_quantity(self) -> Decimal:
+        """What active attempts may still fill."""
+        return sum((a.quantity - a.filled_quantity for a in self.active_attempts), Decimal(0))
+
+    def attempt(self, attempt_id: str) -> Attempt | None:
+        return next((a for a in self.attempts if a.attempt_id == attempt_id), None)
+
+    def venue_client_order_id(self, attempt: Attempt) -> str:
+        """The id the venue knows the attempt by: unique across orders, stable across retries."""
+        return f"{self.order_id}:{attempt.attempt_id}"
+
+    # --- changing --------------------------------------------------------------------------
+    def _move(self, event: str) -> None:
+        try:
+            self.state = _ORDER_TABLE[(self.state, event)]
+        except KeyError:
+            raise AssertionError(f"order {self.order_id}: {event} in {self.state}") from None
+
+    def touch(self, now: datetime) -> None:
+        """Record one delta: seq + 1."""
+        self.seq += 1
+        self.updated_at = now
+
+    def add_attempt(
+        self, venue: str, quantity: Decimal, now: datetime, quote_version: int = 0
+    ) -> Attempt:
+        attempt = Attempt(
+            attempt_id=f"EA-{len(self.attempts) + 1}",
+            venue=venue,
+            quantity=quantity,
+            limit_price=self.protect_price,
+            created_at=now,
+            quote_version=quote_version,
+        )
+        self.attempts.append(attempt)
+        return attempt
+
+    def request_cancel(self) -> None:
+        """Cancel: at once when nothing is at a venue, else cancel_pending until venues confirm."""
+        self._move("cancel_requested" if self.active_attempts else "canceled")
+
+    def end(self, event: str, reason: str | None = None) -> None:
+        """End an order with no active attempt: expired, rejected or canceled."""
+        assert not self.active_attempts, "an order with attempts at a venue cannot end yet"
+        if event == "rejected" and self.filled_quantity:
+            event = "expired"
+        self._move(event)
+        self.reason = reason
+
+    def apply_report(self, report: ExecutionReport, fill_id: str) -> ReportOutcome:
+        """Apply one (already deduplicated) report to the attempt it names.
+
+        Raises Refusal for reports that would break the order: unknown attempt, a fill over the
+        attempt's or the order's quantity, a fill on an attempt whose every fill is in.
+        """
+        attempt = self.attempt(report.attempt_id)
+        if attempt is None:
+            raise Refusal(f"unknown attempt {report.attempt_id}")
+        if attempt.venue != report.venue:
+            raise Refusal(f"attempt {attempt.attempt_id} was sent to {attempt.venue}")
+        if report.exec_type is ExecType.TRADE:
+            return self._apply_fill(attempt, report, fill_id)
+        if report.exec_type is ExecType.NEW:
+            return self._apply_ack(attempt)
+        return self._apply_end(attempt, report)
+
+    def _apply_ack(self, attempt: Attempt) -> ReportOutcome:
+        # An ack after fills or after the end changes nothing: reports can be reordered.
+        if attempt.state is not AttemptState.PENDING:
+            return ReportOutcome(changed=False)
+        attempt.state = _ATTEMPT_TABLE[(attempt.state, ExecType.NEW)]
+        if self.state is OrderState.NEW:
+            self._move("working")
+        return ReportOutcome(changed=True)
+
+    def _apply_fill(self, attempt: Attempt, report: ExecutionReport, fill_id: str) -> ReportOutcome:
+        quantity, price = report.last_quantity, report.last_price
+        if quantity <= 0 or price <= 0:
+            raise Refusal("a fill needs a positive quantity and price")
+        if attempt.filled_quantity + quantity > attempt.quantity:
+            raise Refusal(
+                f"overfill: attempt {attempt.attempt_id} would fill "
+                f"{attempt.filled_quantity + quantity} of {attempt.quantity}"
+            )
+        if self.filled_quantity + quantity > self.quantity:
+            raise Refusal(
+                f"overfill: order would fill {self.filled_quantity + quantity} of {self.quantity}"
+            )
+        if attempt.ended:
+            raise Refusal(f"fill after attempt {attempt.attempt_id} ended {attempt.state}")
+        if self.protect_price and not _within(self.side, price, self.protect_price):
+            raise Refusal(f"fill price {price} is worse than the limit {self.protect_price}")
+        attempt.filled_quantity += quantity
+        if attempt.state is AttemptState.PENDING:
+            attempt.state = AttemptState.WORKING  # a fill proves the venue accepted it
+        self.filled_quantity += quantity
+        self.notional += quantity * price
+        self.fees += report.fee
+        self.fill_count += 1
+        fill = Fill(
+            fill_id=fill_id,
+            order_id=self.order_id,
+            attempt_id=attempt.attempt_id,
+            venue=report.venue,
+            venue_fill_id=report.venue_fill_id or report.exec_id,
+            quantity=quantity,
+            price=price,
+            fee=report.fee,
+            fee_asset=report.fee_asset,
+            executed_at=report.transact_time or self.updated_at,
+        )
+        ended = False
+        if attempt.filled_quantity == attempt.quantity:
+            attempt.state = AttemptState.FILLED
+            ended = True
+        elif attempt.final_cum_quantity == attempt.filled_quantity:
+            ended = self._close(attempt)  # the last missing fill of an attempt that already ended
+        self._move("complete_fill" if self.filled_quantity == self.quantity else "partial_fill")
+        return ReportOutcome(changed=True, fill=fill, attempt_ended=ended)
+
+    def _apply_end(self, attempt: Attempt, report: ExecutionReport) -> ReportOutcome:
+        if attempt.ended or attempt.final_exec_type is not None:
+            return ReportOutcome(changed=False)  # a second end report: the first one counts
+        if report.cum_quantity > attempt.quantity:
+            raise Refusal(f"venue reports {report.cum_quantity} filled of {attempt.quantity}")
+        if report.cum_quantity < attempt.filled_quantity:
+            raise Refusal(
+                f"venue reports {report.cum_quantity} filled, {attempt.filled_quantity} applied"
+            )
+        attempt.final_exec_type = report.exec_type
+        attempt.final_cum_quantity = report.cum_quantity
+        attempt.reason = report.reason
+        if report.cum_quantity > attempt.filled_quantity:
+            # Fills are still on their way (reports were reordered): end when they are in.
+            return ReportOutcome(changed=False)
+        return ReportOutcome(changed=True, attempt_ended=self._close(attempt))
+
+    def _close(self, attempt: Attempt) -> bool:
+        assert attempt.final_exec_type is not None
+        attempt.state = _ATTEMPT_TABLE[(attempt.state, attempt.final_exec_type)]
+        return True
+
+
+def _within(side: Side, price: Decimal, limit: Decimal) -> bool:
+    return price <= limit if side is Side.BUY else price >= limit

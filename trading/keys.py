@@ -1,0 +1,23 @@
+"""Where trading-core keeps its records in the store: one subspace per kind of record."""
+
+from __future__ import annotations
+
+from infra.store.keys import Subspace
+
+ROOT = Subspace(("trading",))
+
+ORDER = ROOT["order"]  # (order_id) -> Order
+ORDER_BY_TRADER = ROOT["order_by_trader"]  # (trader_id, order_id) -> b"" ; ids sort by time
+CLIENT_ORDER_ID = ROOT["coid"]  # (trader_id, client_order_id) -> order_id
+FILL = ROOT["fill"]  # (order_id, fill_id) -> Fill
+FILL_BY_TRADER = ROOT["fill_by_trader"]  # (trader_id, versionstamp) -> (order_id, fill_id)
+VENUE_FILL = ROOT["venue_fill"]  # (venue, venue_fill_id) -> fill_id: no venue fill twice
+REPORT = ROOT["report"]  # (venue, exec_id) -> outcome: no report applied twice
+RAW_REPORT = ROOT["raw_report"]  # (order_id, venue, exec_id) -> the report and its outcome
+QUARANTINE = ROOT["quarantine"]  # (versionstamp) -> a refused report and why
+POSITION = ROOT["position"]  # (trader_id, instrument) -> Position
+TRADER = ROOT["trader"]  # (trader_id) -> Trader
+INSTRUMENT = ROOT["instrument"]  # (symbol) -> Instrument
+VENUE = ROOT["venue"]  # (name) -> VenueRecord
+QUOTE = ROOT["quote"]  # (venue, instrument) -> VenueQuote
+RESTING = ROOT["resting"]  # (instrument, order_id) -> b"" : open orders with nothing at a venue

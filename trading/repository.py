@@ -1,0 +1,222 @@
+"""Reads and writes of trading-core's records inside one transaction; hides the key layout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from infra.store.api import Transaction
+from infra.store.keys import Versionstamp
+from trading import codec, keys
+from trading.domain.errors import InvalidField, UnknownOrder
+from trading.domain.instruments import Instrument, Venue
+from trading.domain.orders import Fill, Order
+from trading.domain.positions import Position
+from venues.routing import VenueQuote, VenueStatus
+
+_EMPTY = b""
+
+
+@dataclass(frozen=True)
+class Trader:
+    trader_id: str
+    name: str
+    halted: bool = False
+
+
+@dataclass(frozen=True)
+class VenueRecord:
+    name: str
+    taker_fee_rate: Decimal
+    halted: bool = False
+    circuit_open: bool = False
+
+    @property
+    def status(self) -> VenueStatus:
+        return VenueStatus(self.name, self.taker_fee_rate, not (self.halted or self.circuit_open))
+
+
+class Repository:
+    """Trading-core's records in one transaction. No caching across transactions."""
+
+    def __init__(self, tr: Transaction) -> None:
+        self.tr = tr
+
+    # --- orders ---------------------------------------------------------------------------
+    def find_order(self, order_id: str) -> Order | None:
+        data = self.tr.get(keys.ORDER.pack((order_id,)))
+        return None if data is None else codec.decode(data, Order)
+
+    def order(self, order_id: str, *, trader_id: str | None = None) -> Order:
+        """The order, or UnknownOrder (also when it belongs to another trader)."""
+        order = self.find_order(order_id)
+        if order is None or (trader_id is not None and order.trader_id != trader_id):
+            raise UnknownOrder(f"no order {order_id}")
+        return order
+
+    def save_order(self, order: Order, *, new: bool = False) -> None:
+        self.tr.set(keys.ORDER.pack((order.order_id,)), codec.encode(order))
+        if new:
+            self.tr.set(keys.ORDER_BY_TRADER.pack((order.trader_id, order.order_id)), _EMPTY)
+            if order.client_order_id:
+                self.tr.set(
+                    keys.CLIENT_ORDER_ID.pack((order.trader_id, order.client_order_id)),
+                    order.order_id.encode(),
+                )
+        resting = keys.RESTING.pack((order.instrument, order.order_id))
+        if not order.ended and not order.active_attempts:
+            self.tr.set(resting, _EMPTY)
+        else:
+            self.tr.clear(resting)
+
+    def order_id_for_client_id(self, trader_id: str, client_order_id: str) -> str | None:
+        data = self.tr.get(keys.CLIENT_ORDER_ID.pack((trader_id, client_order_id)))
+        return None if data is None else data.decode()
+
+    def trader_order_ids(
+        self, trader_id: str, *, before: str | None = None, limit: int = 0
+    ) -> list[str]:
+        """The trader's order ids, newest first, strictly before `before` when given."""
+        rng = keys.ORDER_BY_TRADER.range((trader_id,))
+        end = keys.ORDER_BY_TRADER.pack((trader_id, before)) if before else rng.stop
+        rows = self.tr.get_range(rng.start, end, limit=limit, reverse=True)
+        return [keys.ORDER_BY_TRADER.unpack(k)[1] for k, _ in rows]
+
+    def all_order_ids(self) -> list[str]:
+        rng = keys.ORDER.range()
+        return [keys.ORDER.unpack(k)[0] for k, _ in self.tr.get_range(rng.start, rng.stop)]
+
+    def resting_order_ids(self, instrument: str) -> list[str]:
+        rng = keys.RESTING.range((instrument,))
+        return [keys.RESTING.unpack(k)[1] for k, _ in self.tr.get_range(rng.start, rng.stop)]
+
+    # --- fills ----------------------------------------------------------------------------
+    def fill_seen(self, venue: str, venue_fill_id: str) -> bool:
+        return self.tr.get(keys.VENUE_FILL.pack((venue, venue_fill_id))) is not None
+
+    def save_fill(self, trader_id: str, fill: Fill, user_version: int) -> None:
+        self.tr.set(keys.FILL.pack((fill.order_id, fill.fill_id)), codec.encode(fill))
+        self.tr.set(keys.VENUE_FILL.pack((fill.venue, fill.venue_fill_id)), fill.fill_id.encode())
+        self.tr.set_versionstamped_key(
+            keys.FILL_BY_TRADER.pack_with_versionstamp(
+                (trader_id, Versionstamp(user_version=user_version))
+            ),
+            codec.encode([fill.order_id, fill.fill_id]),
+        )
+
+    def order_fills(self, order_id: str) -> list[Fill]:
+        rng = keys.FILL.range((order_id,))
+        return [codec.decode(v, Fill) for _, v in self.tr.get_range(rng.start, rng.stop)]
+
+    def trader_fills(
+        self, trader_id: str, *, before: bytes | None = None, limit: int = 0
+    ) -> list[tuple[bytes, Fill]]:
+        """(cursor key, fill) newest first; pass the last cursor as `before` for the next page."""
+        rng = keys.FILL_BY_TRADER.range((trader_id,))
+        rows = self.tr.get_range(rng.start, before or rng.stop, limit=limit, reverse=True)
+        result = []
+        for key, value in rows:
+            order_id, fill_id = codec.decode(value, list[str])
+            data = self.tr.get(keys.FILL.pack((order_id, fill_id)))
+            if data is not None:
+                result.append((key, codec.decode(data, Fill)))
+        return result
+
+    # --- reports --------------------------------------------------------------------------
+    def report_outcome(self, venue: str, exec_id: str) -> str | None:
+        data = self.tr.get(keys.REPORT.pack((venue, exec_id)))
+        return None if data is None else data.decode()
+
+    def record_report(
+        self, venue: str, exec_id: str, order_id: str, record: dict[str, object]
+    ) -> None:
+        self.tr.set(keys.REPORT.pack((venue, exec_id)), str(record["outcome"]).encode())
+        self.tr.set(keys.RAW_REPORT.pack((order_id, venue, exec_id)), codec.encode(record))
+
+    def quarantine(self, record: dict[str, object]) -> None:
+        self.tr.set_versionstamped_key(
+            keys.QUARANTINE.pack_with_versionstamp((Versionstamp(),)), codec.encode(record)
+        )
+
+    def raw_reports(self, order_id: str) -> list[dict[str, object]]:
+        rng = keys.RAW_REPORT.range((order_id,))
+        return [
+            codec.decode(v, dict[str, object]) for _, v in self.tr.get_range(rng.start, rng.stop)
+        ]
+
+    def quarantined(self, limit: int = 0) -> list[dict[str, object]]:
+        rng = keys.QUARANTINE.range()
+        rows = self.tr.get_range(rng.start, rng.stop, limit=limit, reverse=True)
+        return [codec.decode(v, dict[str, object]) for _, v in rows]
+
+    # --- positions ------------------------------------------------------------------------
+    def position(self, trader_id: str, instrument: str) -> Position:
+        data = self.tr.get(keys.POSITION.pack((trader_id, instrument)))
+        return Position(trader_id, instrument) if data is None else codec.decode(data, Position)
+
+    def save_position(self, position: Position) -> None:
+        key = keys.POSITION.pack((position.trader_id, position.instrument))
+        self.tr.set(key, codec.encode(position))
+
+    def positions(self, trader_id: str | None = None) -> list[Position]:
+        rng = keys.POSITION.range((trader_id,) if trader_id else ())
+        return [codec.decode(v, Position) for _, v in self.tr.get_range(rng.start, rng.stop)]
+
+    # --- reference data -------------------------------------------------------------------
+    def instrument(self, symbol: object) -> Instrument:
+        data = (
+            self.tr.get(keys.INSTRUMENT.pack((str(symbol),))) if isinstance(symbol, str) else None
+        )
+        if data is None:
+            raise InvalidField(f"unknown instrument {symbol!r}", field="instrument")
+        return codec.decode(data, Instrument)
+
+    def instruments(self) -> list[Instrument]:
+        rng = keys.INSTRUMENT.range()
+        return [codec.decode(v, Instrument) for _, v in self.tr.get_range(rng.start, rng.stop)]
+
+    def save_instrument(self, instrument: Instrument) -> None:
+        self.tr.set(keys.INSTRUMENT.pack((instrument.symbol,)), codec.encode(instrument))
+
+    def venues(self) -> list[VenueRecord]:
+        rng = keys.VENUE.range()
+        return [codec.decode(v, VenueRecord) for _, v in self.tr.get_range(rng.start, rng.stop)]
+
+    def venue(self, name: str) -> VenueRecord | None:
+        data = self.tr.get(keys.VENUE.pack((name,)))
+        return None if data is None else codec.decode(data, VenueRecord)
+
+    def save_venue(self, venue: VenueRecord | Venue) -> None:
+        record = (
+            venue
+            if isinstance(venue, VenueRecord)
+            else VenueRecord(venue.name, venue.taker_fee_rate, venue.halted)
+        )
+        self.tr.set(keys.VENUE.pack((record.name,)), codec.encode(record))
+
+    def trader(self, trader_id: str) -> Trader | None:
+        data = self.tr.get(keys.TRADER.pack((trader_id,)))
+        return None if data is None else codec.decode(data, Trader)
+
+    def save_trader(self, trader: Trader) -> None:
+        self.tr.set(keys.TRADER.pack((trader.trader_id,)), codec.encode(trader))
+
+    def traders(self) -> list[Trader]:
+        rng = keys.TRADER.range()
+        return [codec.decode(v, Trader) for _, v in self.tr.get_range(rng.start, rng.stop)]
+
+    # --- quotes ---------------------------------------------------------------------------
+    def quotes(self, instrument: str) -> list[VenueQuote]:
+        result = []
+        for venue in self.venues():
+            data = self.tr.get(keys.QUOTE.pack((venue.name, instrument)))
+            if data is not None:
+                result.append(codec.decode(data, VenueQuote))
+        return result
+
+    def quote(self, venue: str, instrument: str) -> VenueQuote | None:
+        data = self.tr.get(keys.QUOTE.pack((venue, instrument)))
+        return None if data is None else codec.decode(data, VenueQuote)
+
+    def save_quote(self, quote: VenueQuote) -> None:
+        self.tr.set(keys.QUOTE.pack((quote.venue, quote.instrument)), codec.encode(quote))

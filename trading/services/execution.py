@@ -1,0 +1,168 @@
+"""apply_execution_report: one venue report, applied in ONE transaction, exactly once.
+
+In that transaction: dedupe (by venue + exec id, and venue + venue fill id), the order and
+attempt, the balanced ledger entry, the hold released, the position, the outbox rows, and the
+next attempt when one ended with quantity left. A report that would break the order (overfill,
+unknown attempt, impossible numbers) is stored as quarantined with its reason, and nothing
+else changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from infra.store.api import Transaction
+from ledger import journal
+from ledger.domain.entries import fill_entry
+from trading import outbox as ob
+from trading.domain.errors import Refusal
+from trading.domain.money import display
+from trading.domain.orders import Fill, Order, Side
+from trading.domain.reports import ExecType, ExecutionReport
+from trading.domain.reservations import hold_minor
+from trading.repository import Repository
+from trading.services.working import MAX_FEE_RATE, publish_delta, sync_hold, work
+from trading.snapshots import fill_view
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    UNCHANGED = "unchanged"  # valid, but nothing a snapshot shows changed (e.g. a late ack)
+    DUPLICATE = "duplicate"
+    QUARANTINED = "quarantined"
+
+
+def apply_execution_report(tr: Transaction, report: ExecutionReport, now: datetime) -> Outcome:
+    """Apply `report` once; a redelivery, or a replay after commit_unknown_result, is a no-op."""
+    repo = Repository(tr)
+    if repo.report_outcome(report.venue, report.exec_id) is not None:
+        return Outcome.DUPLICATE
+    if report.exec_type is ExecType.TRADE:
+        if not report.venue_fill_id:
+            return _quarantine(repo, report, "a trade report without a venue fill id", now)
+        if repo.fill_seen(report.venue, report.venue_fill_id):
+            _record(repo, report, Outcome.DUPLICATE, now)
+            return Outcome.DUPLICATE
+    order = repo.find_order(report.order_id)
+    if order is None:
+        return _quarantine(repo, report, f"unknown order {report.order_id}", now)
+    instrument = repo.instrument(order.instrument)
+    held_before = hold_minor(order, MAX_FEE_RATE)
+    try:
+        change = order.apply_report(report, fill_id=f"{order.order_id}-F{order.fill_count + 1}")
+    except Refusal as refusal:
+        return _quarantine(repo, report, refusal.reason, now)
+    box = ob.Outbox(tr)
+    if change.fill is not None:
+        _book_fill(repo, box, order, change.fill, instrument.base, instrument.quote, now)
+    if change.attempt_ended:
+        work(repo, box, order, instrument, now)
+    if change.changed:
+        order.touch(now)
+        sync_hold(order, instrument, held_before, repo)
+        publish_delta(box, order, now, change.fill)
+    # Saved even when unchanged: it may now hold an end report waiting for its fills.
+    repo.save_order(order)
+    outcome = Outcome.APPLIED if change.changed else Outcome.UNCHANGED
+    _record(repo, report, outcome, now)
+    return outcome
+
+
+def apply_execution_reports(
+    tr: Transaction, reports: Iterable[ExecutionReport], now: datetime
+) -> list[Outcome]:
+    """Several reports in one transaction (batching for throughput); same rules, in order."""
+    return [apply_execution_report(tr, report, now) for report in reports]
+
+
+def _book_fill(
+    repo: Repository, box: ob.Outbox, order: Order, fill: Fill, base: str, quote: str, now: datetime
+) -> None:
+    entry = fill_entry(
+        entry_id=f"{fill.fill_id}:trade",
+        trader_id=order.trader_id,
+        order_id=order.order_id,
+        venue=fill.venue,
+        buy=order.side is Side.BUY,
+        base=base,
+        quote=quote,
+        quantity=fill.quantity,
+        price=fill.price,
+        fee=fill.fee,
+        fee_asset=fill.fee_asset or quote,
+        created_at=now,
+    )
+    journal.post(repo.tr, entry)
+    position = repo.position(order.trader_id, order.instrument)
+    position.apply_fill(order.side, fill.quantity, fill.price)
+    repo.save_position(position)
+    repo.save_fill(order.trader_id, fill, user_version=order.fill_count)
+    box.write(
+        ob.OutboxMessage(
+            message_id=f"{fill.fill_id}:fill",
+            topic=ob.FILL_EVENTS,
+            key=order.order_id,
+            payload={
+                **fill_view(fill, instrument=order.instrument, side=order.side.value),
+                "trader_id": order.trader_id,
+            },
+            created_at=now,
+        )
+    )
+    box.write(
+        ob.OutboxMessage(
+            message_id=f"{entry.entry_id}:entry",
+            topic=ob.LEDGER_EVENTS,
+            key=order.order_id,
+            payload=entry_payload(entry),
+            created_at=now,
+        )
+    )
+
+
+def entry_payload(entry: Any) -> dict[str, Any]:
+    """A journal entry as evt.ledger.entry.v1 carries it (amounts in minor units and decimals)."""
+    return {
+        "entry_id": entry.entry_id,
+        "kind": entry.kind,
+        "order_id": entry.order_id,
+        "memo": entry.memo,
+        "reverses": entry.reverses,
+        "created_at": entry.created_at.isoformat(),
+        "postings": [
+            {"account": p.account, "asset": p.asset, "amount_minor": p.amount}
+            for p in entry.postings
+        ],
+    }
+
+
+def _record(repo: Repository, report: ExecutionReport, outcome: Outcome, now: datetime) -> None:
+    repo.record_report(
+        report.venue, report.exec_id, report.order_id, _report_record(report, outcome, now)
+    )
+
+
+def _quarantine(repo: Repository, report: ExecutionReport, reason: str, now: datetime) -> Outcome:
+    record = _report_record(report, Outcome.QUARANTINED, now, reason)
+    repo.record_report(report.venue, report.exec_id, report.order_id, record)
+    repo.quarantine(record)
+    return Outcome.QUARANTINED
+
+
+def _report_record(
+    report: ExecutionReport, outcome: Outcome, now: datetime, reason: str | None = None
+) -> dict[str, Any]:
+    fields = asdict(report)
+    fields = {k: (display(v) if hasattr(v, "as_tuple") else v) for k, v in fields.items()}
+    fields["exec_type"] = report.exec_type.value
+    fields["transact_time"] = report.transact_time.isoformat() if report.transact_time else None
+    return {
+        **fields,
+        "outcome": outcome.value,
+        "reason_refused": reason,
+        "received_at": now.isoformat(),
+    }

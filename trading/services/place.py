@@ -1,0 +1,177 @@
+"""place_order: validate, reserve funds, write the order, EA-1 and its command in one txn."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from infra.store.api import Transaction
+from ledger import journal
+from ledger.domain.entries import trader_account
+from trading import outbox as ob
+from trading.domain.errors import (
+    ClientOrderIdConflict,
+    InsufficientFunds,
+    InvalidField,
+    TraderHalted,
+)
+from trading.domain.money import display, normalized, parse_decimal
+from trading.domain.orders import Order, OrderType, Side, TimeInForce
+from trading.domain.reservations import hold_asset, hold_minor
+from trading.repository import Repository
+from trading.services.working import MAX_FEE_RATE, publish_delta, work
+from venues.routing import protective_price
+
+CLIENT_ORDER_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+# A market order may not pay more than 5% over the best price we know of when it is placed.
+MARKET_COLLAR = Decimal("0.05")
+
+
+def new_order_id() -> str:
+    """Time-ordered and unique: listing by id is listing by age."""
+    return f"O{time.time_ns() // 1_000_000:012x}{secrets.token_hex(4)}"
+
+
+@dataclass(frozen=True)
+class PlaceOrder:
+    """A trader's request; `order_id` is chosen before the transaction so a replay finds it."""
+
+    trader_id: str
+    order_id: str
+    instrument: object
+    side: object
+    quantity: object
+    limit_price: object = None
+    time_in_force: object = None
+    venue: object = None
+    client_order_id: object = None
+
+
+@dataclass(frozen=True)
+class Placed:
+    order: Order
+    created: bool  # False: the same request was seen before and this is its order
+
+
+def place_order(tr: Transaction, command: PlaceOrder, now: datetime) -> Placed:
+    """Accept an order: it is `new` with EA-1 pending, or rests `working`, or expires at once.
+
+    Idempotent on (trader, client_order_id): the same body again returns the first order,
+    a different body raises ClientOrderIdConflict. Nothing is written when anything is refused.
+    """
+    repo = Repository(tr)
+    existing = repo.find_order(command.order_id)
+    if existing is not None:  # this transaction ran before and committed (commit_unknown_result)
+        return Placed(existing, created=False)
+    order, instrument = _new_order(repo, command, now)
+    if order.client_order_id:
+        prior = repo.order_id_for_client_id(order.trader_id, order.client_order_id)
+        if prior is not None:
+            first = repo.order(prior)
+            if first.request_fingerprint != order.request_fingerprint:
+                raise ClientOrderIdConflict("already used for a different order")
+            return Placed(first, created=False)
+    trader = repo.trader(order.trader_id)
+    if trader is None:
+        raise InvalidField("unknown trader", field="non_field_errors")
+    if trader.halted:
+        raise TraderHalted("trading is halted for this trader")
+    asset = hold_asset(order, instrument)
+    needed = hold_minor(order, MAX_FEE_RATE)
+    total = journal.balance(tr, trader_account(order.trader_id), asset)
+    if total - journal.held(tr, order.trader_id, asset) < needed:
+        raise InsufficientFunds(f"not enough {asset} available for this order")
+    box = ob.Outbox(tr)
+    work(repo, box, order, instrument, now)
+    journal.change_hold(tr, order.trader_id, asset, hold_minor(order, MAX_FEE_RATE))
+    publish_delta(box, order, now)
+    repo.save_order(order, new=True)
+    return Placed(order, created=True)
+
+
+def _new_order(repo: Repository, c: PlaceOrder, now: datetime) -> tuple[Order, object]:
+    instrument = repo.instrument(c.instrument)
+    if c.side not in ("buy", "sell"):
+        raise InvalidField('must be "buy" or "sell"', field="side")
+    side = Side(c.side)
+    quantity = parse_decimal(c.quantity, field="quantity")
+    instrument.check_quantity(quantity)
+    limit = None
+    if c.limit_price is not None:
+        limit = parse_decimal(c.limit_price, field="limit_price")
+        instrument.check_price(limit)
+    order_type = OrderType.MARKET if limit is None else OrderType.LIMIT
+    tif = _time_in_force(c.time_in_force, order_type)
+    venue = _venue(repo, c.venue)
+    coid = _client_order_id(c.client_order_id)
+    protect = limit
+    if protect is None:
+        quotes = repo.quotes(instrument.symbol)
+        if venue:
+            quotes = [q for q in quotes if q.venue == venue]
+        protect = protective_price(
+            buy=side is Side.BUY, quotes=quotes, collar=MARKET_COLLAR, tick=instrument.price_tick
+        )
+        if protect is None:
+            raise InvalidField(
+                "no venue shows a price for this instrument: give a limit_price",
+                field="limit_price",
+            )
+    fingerprint = "|".join(
+        str(x)
+        for x in (instrument.symbol, side, display(quantity), display(limit), tif, venue or "")
+    )
+    order = Order(
+        order_id=c.order_id,
+        trader_id=c.trader_id,
+        client_order_id=coid,
+        instrument=instrument.symbol,
+        side=side,
+        order_type=order_type,
+        time_in_force=tif,
+        quantity=normalized(quantity),
+        limit_price=None if limit is None else normalized(limit),
+        protect_price=protect,
+        venue=venue,
+        created_at=now,
+        updated_at=now,
+        request_fingerprint=fingerprint,
+        expires_at=_next_midnight(now) if tif is TimeInForce.DAY else None,
+    )
+    return order, instrument
+
+
+def _time_in_force(value: object, order_type: OrderType) -> TimeInForce:
+    if value is None:
+        return TimeInForce.IOC if order_type is OrderType.MARKET else TimeInForce.GTC
+    if value not in ("GTC", "IOC", "DAY"):
+        raise InvalidField('must be "GTC", "IOC" or "DAY"', field="time_in_force")
+    if order_type is OrderType.MARKET and value != "IOC":
+        raise InvalidField(
+            "a market order is IOC: give a limit_price to rest", field="time_in_force"
+        )
+    return TimeInForce(value)
+
+
+def _venue(repo: Repository, value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or repo.venue(value) is None:
+        raise InvalidField(f"unknown venue {value!r}", field="venue")
+    return value
+
+
+def _client_order_id(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not CLIENT_ORDER_ID.match(value):
+        raise InvalidField("must be 1-64 of letters, digits and . _ : -", field="client_order_id")
+    return value
+
+
+def _next_midnight(now: datetime) -> datetime:
+    return (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)

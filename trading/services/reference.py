@@ -1,0 +1,111 @@
+"""Reference data and money movements: instruments, venues, traders, deposits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from infra.store.api import Transaction
+from ledger import journal
+from ledger.domain.entries import transfer_entry
+from trading import outbox as ob
+from trading.domain.errors import InvalidField
+from trading.domain.instruments import DEFAULT_INSTRUMENTS, DEFAULT_VENUES
+from trading.domain.money import parse_decimal
+from trading.repository import Repository, Trader, VenueRecord
+from trading.services.execution import entry_payload
+
+
+def seed_reference_data(tr: Transaction) -> None:
+    """Instruments and venues of DESIGN.md; existing venue records (halts) are kept."""
+    repo = Repository(tr)
+    for instrument in DEFAULT_INSTRUMENTS:
+        repo.save_instrument(instrument)
+    for venue in DEFAULT_VENUES:
+        if repo.venue(venue.name) is None:
+            repo.save_venue(venue)
+
+
+def ensure_trader(tr: Transaction, trader_id: str, name: str) -> Trader:
+    repo = Repository(tr)
+    trader = repo.trader(trader_id)
+    if trader is None:
+        trader = Trader(trader_id, name)
+        repo.save_trader(trader)
+    return trader
+
+
+def set_trader_halted(tr: Transaction, trader_id: str, halted: bool) -> Trader:
+    repo = Repository(tr)
+    trader = repo.trader(trader_id)
+    if trader is None:
+        raise InvalidField("unknown trader", field="trader_id")
+    updated = Trader(trader.trader_id, trader.name, halted)
+    repo.save_trader(updated)
+    return updated
+
+
+def set_venue_state(
+    tr: Transaction, venue: str, *, halted: bool | None = None, circuit_open: bool | None = None
+) -> VenueRecord:
+    """Halt a venue (kill switch) or open/close its circuit; the router skips it while either."""
+    repo = Repository(tr)
+    record = repo.venue(venue)
+    if record is None:
+        raise InvalidField(f"unknown venue {venue!r}", field="venue")
+    updated = VenueRecord(
+        record.name,
+        record.taker_fee_rate,
+        record.halted if halted is None else halted,
+        record.circuit_open if circuit_open is None else circuit_open,
+    )
+    if updated != record:
+        repo.save_venue(updated)
+    return updated
+
+
+def deposit(
+    tr: Transaction,
+    *,
+    entry_id: str,
+    trader_id: str,
+    asset: str,
+    amount: object,
+    now: datetime,
+    memo: str = "deposit",
+    kind: str = "deposit",
+    counter_account: str = "external:deposits",
+) -> bool:
+    """Move money in (or out, when negative) for a trader; False if `entry_id` was posted before."""
+    value = parse_decimal(amount, field="amount")
+    if not value:
+        raise InvalidField("must not be zero", field="amount")
+    if not asset or not asset.isalnum() or len(asset) > 12:
+        raise InvalidField("must be an asset code like USD", field="asset")
+    if Repository(tr).trader(trader_id) is None:
+        raise InvalidField("unknown trader", field="trader_id")
+    entry = transfer_entry(
+        entry_id=entry_id,
+        kind=kind,
+        trader_id=trader_id,
+        asset=asset.upper(),
+        amount=value,
+        counter_account=counter_account,
+        created_at=now,
+        memo=memo,
+    )
+    if not journal.post(tr, entry):
+        return False
+    ob.Outbox(tr).write(
+        ob.OutboxMessage(
+            message_id=f"{entry_id}:entry",
+            topic=ob.LEDGER_EVENTS,
+            key=trader_id,
+            payload=entry_payload(entry),
+            created_at=now,
+        )
+    )
+    return True
+
+
+DEMO_DEPOSITS = {"USD": Decimal(1_000_000), "BTC": Decimal(100), "ETH": Decimal(1_000)}

@@ -1,0 +1,86 @@
+"""Place and cancel attempts at a simulator venue, resolving unknown outcomes by query.
+
+The attempt's client order id is the venue's key, so a place whose answer was lost is never
+sent blindly again: we ask the venue first, and send again only when it never saw it.
+Whatever the venue cannot report itself (it refused our request, or it is down) the adapter
+reports as a synthetic execution report, so the order never waits for nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from venues.adapters.sim.client import OutcomeUnknown, VenueClient, VenueUnavailable
+from venues.adapters.sim.parse import synthetic_report
+
+log = logging.getLogger(__name__)
+
+Emit = Callable[[dict[str, Any]], None]  # publishes a normalized report to Kafka
+
+
+class CancelTooEarly(Exception):
+    """The venue does not know the attempt yet: its place is still on the way; retry later."""
+
+
+class SimAdapter:
+    def __init__(self, client: VenueClient, emit: Emit, on_down: Callable[[str], None]) -> None:
+        self.client = client
+        self.emit = emit
+        self.on_down = on_down
+
+    @property
+    def venue(self) -> str:
+        return self.client.venue
+
+    def place(self, command: dict[str, Any]) -> str:
+        """Send one attempt; returns what happened ("sent", "known", "rejected", "down")."""
+        coid = command["client_order_id"]
+        order = {
+            "client_order_id": coid,
+            "instrument": command["instrument"],
+            "side": command["side"],
+            "quantity": command["quantity"],
+            "type": command.get("type", "limit"),
+            "price": command.get("price"),
+            "time_in_force": command.get("time_in_force", "IOC"),
+        }
+        try:
+            answer = self._place_once(order)
+        except VenueUnavailable as error:
+            self.on_down(str(error))
+            self.emit(synthetic_report(self.venue, coid, "rejected", f"venue down: {error}"))
+            return "down"
+        if answer.status == 409:
+            return "known"  # sent before (a redelivered command): the venue keeps one order
+        if answer.status >= 400:
+            reason = f"venue refused the order ({answer.status}): {answer.body}"
+            self.emit(synthetic_report(self.venue, coid, "rejected", reason))
+            return "rejected"
+        return "sent"
+
+    def _place_once(self, order: dict[str, Any]) -> Any:
+        coid = order["client_order_id"]
+        for _ in range(3):
+            try:
+                return self.client.place(order)
+            except OutcomeUnknown as error:
+                log.warning("%s: no answer to %s (%s): asking the venue", self.venue, coid, error)
+                try:
+                    known = self.client.query(coid)
+                except OutcomeUnknown:
+                    continue
+                if known.status == 200:
+                    return known  # it arrived: its reports come on the stream
+        raise VenueUnavailable(f"no answer from {self.venue} for {coid} after 3 tries")
+
+    def cancel(self, command: dict[str, Any]) -> str:
+        coid = command["client_order_id"]
+        try:
+            answer = self.client.cancel(coid)
+        except (VenueUnavailable, OutcomeUnknown) as error:
+            raise CancelTooEarly(f"cancel of {coid} not delivered: {error}") from error
+        if answer.status == 404:
+            raise CancelTooEarly(f"{self.venue} does not know {coid} yet")
+        return "canceled" if answer.status == 200 else "already-ended"

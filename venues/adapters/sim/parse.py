@@ -1,0 +1,89 @@
+"""Venue payloads -> the platform's shapes: the normalized report and the router's quote."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+
+from trading.domain.money import display
+from venues.adapters.sim.schemas import VenueBook, VenueExecutionReport
+from venues.routing import VenueQuote
+
+_EXEC_TYPES = {"new", "trade", "expired", "canceled", "rejected"}
+
+
+def split_client_order_id(client_order_id: str) -> tuple[str, str]:
+    """ "<order_id>:<attempt_id>" -> (order_id, attempt_id)."""
+    order_id, _, attempt_id = client_order_id.rpartition(":")
+    if not order_id or not attempt_id:
+        raise ValueError(f"not a platform client order id: {client_order_id!r}")
+    return order_id, attempt_id
+
+
+def parse_to_report(report: VenueExecutionReport, raw: dict[str, Any]) -> dict[str, Any]:
+    """The evt.venue.execution.report.v1 payload for one venue report."""
+    if report.exec_type not in _EXEC_TYPES:
+        raise ValueError(f"unknown exec_type {report.exec_type!r}")
+    order_id, attempt_id = split_client_order_id(report.client_order_id)
+    return {
+        "message_id": f"{report.venue}:{report.exec_id}",
+        "venue": report.venue,
+        "exec_id": report.exec_id,
+        "order_id": order_id,
+        "attempt_id": attempt_id,
+        "exec_type": report.exec_type,
+        "cum_quantity": display(report.cum_qty),
+        "leaves_quantity": display(report.leaves_qty),
+        "last_quantity": display(report.last_qty),
+        "last_price": display(report.last_px),
+        "fee": display(report.fee),
+        "fee_asset": report.fee_asset,
+        "venue_fill_id": report.venue_fill_id,
+        "reason": report.reason,
+        "transact_time": report.transact_time,
+        "raw": raw,
+    }
+
+
+def synthetic_report(
+    venue: str,
+    client_order_id: str,
+    exec_type: str,
+    reason: str,
+    cum_quantity: Decimal = Decimal(0),
+) -> dict[str, Any]:
+    """A report the adapter itself writes when the venue cannot (refused or unreachable)."""
+    order_id, attempt_id = split_client_order_id(client_order_id)
+    exec_id = f"adapter:{client_order_id}:{exec_type}"
+    return {
+        "message_id": f"{venue}:{exec_id}",
+        "venue": venue,
+        "exec_id": exec_id,
+        "order_id": order_id,
+        "attempt_id": attempt_id,
+        "exec_type": exec_type,
+        "cum_quantity": display(cum_quantity),
+        "leaves_quantity": "0",
+        "reason": reason,
+        "raw": {"source": "adapter", "reason": reason},
+    }
+
+
+def parse_to_quote(book: VenueBook) -> VenueQuote:
+    best_bid = book.bids[0] if book.bids else None
+    best_ask = book.asks[0] if book.asks else None
+    return VenueQuote(
+        venue=book.venue,
+        instrument=book.instrument,
+        best_bid=best_bid[0] if best_bid else None,
+        bid_size=best_bid[1] if best_bid else Decimal(0),
+        best_ask=best_ask[0] if best_ask else None,
+        ask_size=best_ask[1] if best_ask else Decimal(0),
+        version=book.seq,
+    )
+
+
+decode_report = msgspec.json.Decoder(VenueExecutionReport).decode
+decode_book = msgspec.json.Decoder(VenueBook).decode

@@ -1,0 +1,100 @@
+"""The venue's stream: execution reports to Kafka, book updates to the router's quotes.
+
+Delivery: at least once. The stream cursor (the venue's seq) is stored only after Kafka
+acknowledged the reports before it, and a reconnect asks the venue to resend from there;
+ingest drops what it has seen. While the stream is up the venue's circuit is closed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from websockets.exceptions import WebSocketException
+from websockets.sync.client import connect
+
+from infra.store.api import Database, Transaction, run
+from infra.store.keys import Subspace
+from trading.services.quotes import record_quote
+from trading.services.reference import set_venue_state
+from venues.adapters.sim.parse import decode_book, decode_report, parse_to_quote, parse_to_report
+
+log = logging.getLogger(__name__)
+
+CURSOR = Subspace(("venues", "stream_cursor"))  # (venue) -> last seq handled, as text
+RECONNECT_DELAY_S = 0.5
+
+
+def stream_cursor(tr: Transaction, venue: str) -> int:
+    data = tr.get(CURSOR.pack((venue,)))
+    return int(data) if data else 0
+
+
+class VenueStream:
+    def __init__(
+        self,
+        db: Database,
+        ws_url: str,
+        venue: str,
+        emit: Callable[[dict[str, Any]], None],
+        flush: Callable[[], None],
+    ) -> None:
+        self.db, self.ws_url, self.venue = db, ws_url, venue
+        self.emit, self.flush = emit, flush
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                self._session(stop)
+            except (OSError, WebSocketException) as error:
+                log.info("%s stream down: %s", self.venue, error)
+                run(self.db, lambda tr: set_venue_state(tr, self.venue, circuit_open=True))
+            stop.wait(RECONNECT_DELAY_S)
+
+    def _session(self, stop: threading.Event) -> None:
+        since = run(self.db, lambda tr: stream_cursor(tr, self.venue))
+        with connect(
+            f"{self.ws_url}/venues/{self.venue}/stream?since={since}", open_timeout=5
+        ) as ws:
+            run(self.db, lambda tr: set_venue_state(tr, self.venue, circuit_open=False))
+            while not stop.is_set():
+                try:
+                    text = ws.recv(timeout=0.5)
+                except TimeoutError:
+                    continue
+                self.handle(text if isinstance(text, str) else text.decode())
+
+    def handle(self, text: str) -> None:
+        raw = json.loads(text)
+        kind = raw.get("type")
+        if kind == "execution_report":
+            report = decode_report(text)
+            try:
+                self.emit(parse_to_report(report, raw))
+            except ValueError as error:
+                log.warning(
+                    "%s: report %s not for the platform: %s", self.venue, report.exec_id, error
+                )
+            self.flush()
+            self._advance(report.seq)
+        elif kind == "book":
+            book = decode_book(text)
+            quote = parse_to_quote(book)
+            now = datetime.now(UTC)
+
+            def keep(tr: Transaction) -> None:
+                record_quote(tr, quote, now)
+                self._advance_in(tr, book.seq)
+
+            run(self.db, keep)
+
+    def _advance(self, seq: int) -> None:
+        run(self.db, lambda tr: self._advance_in(tr, seq))
+
+    def _advance_in(self, tr: Transaction, seq: int) -> None:
+        if seq > stream_cursor(tr, self.venue):
+            tr.set(CURSOR.pack((self.venue,)), str(seq).encode())
