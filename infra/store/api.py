@@ -124,8 +124,11 @@ def run(db: Database, fn: Callable[[Transaction], T], *, max_retries: int = MAX_
             tr.reset()
             if not error.retryable or attempt == max_retries:
                 raise
-            time.sleep(backoff_s * random.random())  # jitter, as the client does
-            backoff_s = min(backoff_s * 2, 1.0)
+        except BaseException:
+            tr.reset()  # nothing of a refused transaction is written
+            raise
+        time.sleep(backoff_s * random.random())  # jitter, as the client does
+        backoff_s = min(backoff_s * 2, 1.0)
     raise AssertionError("unreachable")
 
 

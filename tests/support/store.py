@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal as D
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +17,10 @@ TRADER = "T1"
 
 
 def seed_quotes(version: int = 1) -> list[VenueQuote]:
-    """The seed's market: SIM-A asks 1.2 @ 9980, SIM-B asks 5 @ 9985."""
+    """The seed's market: SIM-A asks 1.2 @ 9980, SIM-B asks 5 @ 9985 (and bids below)."""
     return [
-        VenueQuote("SIM-A", "BTC-USD", None, Decimal(0), Decimal("9980"), Decimal("1.2"), version),
-        VenueQuote("SIM-B", "BTC-USD", None, Decimal(0), Decimal("9985"), Decimal("5"), version),
+        VenueQuote("SIM-A", "BTC-USD", D("9970"), D("2"), D("9980"), D("1.2"), version),
+        VenueQuote("SIM-B", "BTC-USD", D("9975"), D("4"), D("9985"), D("5"), version),
     ]
 
 

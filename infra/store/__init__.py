@@ -1,0 +1,52 @@
+"""The store: one factory, two backends with one surface (see api.py).
+
+FoundationDB when a cluster file is given (FDB_CLUSTER_FILE), else the embedded SQLite store
+at STORE_PATH (default var/store.sqlite3). `database()` is the process-wide handle.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from infra.store.api import Database
+
+_DEFAULT_PATH = Path(__file__).resolve().parents[2] / "var" / "store.sqlite3"
+_lock = threading.Lock()
+_database: Database | None = None
+
+
+def open_database(
+    *, cluster_file: str | None = None, path: str | None = None, **faults: Any
+) -> Database:
+    """Open a store: FoundationDB when `cluster_file` is given, else embedded at `path`."""
+    if cluster_file:
+        from infra.store.foundationdb import FoundationDBDatabase
+
+        return FoundationDBDatabase(cluster_file)
+    from infra.store.embedded import EmbeddedDatabase
+
+    return EmbeddedDatabase(path or str(_DEFAULT_PATH), **faults)
+
+
+def database() -> Database:
+    """The process's store, opened once from the environment."""
+    global _database
+    with _lock:
+        if _database is None:
+            _database = open_database(
+                cluster_file=os.environ.get("FDB_CLUSTER_FILE") or None,
+                path=os.environ.get("STORE_PATH") or str(_DEFAULT_PATH),
+                not_committed_rate=float(os.environ.get("STORE_FAULT_NOT_COMMITTED_RATE", 0)),
+                commit_unknown_rate=float(os.environ.get("STORE_FAULT_COMMIT_UNKNOWN_RATE", 0)),
+            )
+        return _database
+
+
+def use_database(db: Database | None) -> None:
+    """Swap the process's store (tests); None means: open from the environment next time."""
+    global _database
+    with _lock:
+        _database = db
