@@ -50,10 +50,6 @@ def _add(current: bytes | None, delta: int) -> bytes:
     return ((value + delta) % (1 << 64)).to_bytes(8, "little")
 
 
-class _Connections(threading.local):
-    conn: sqlite3.Connection | None = None
-
-
 class EmbeddedDatabase:
     """One store file; cheap to open in every process."""
 
@@ -72,26 +68,33 @@ class EmbeddedDatabase:
         self.commit_unknown_rate = commit_unknown_rate
         self.random = random.Random(seed)
         self.time_limit_s = time_limit_s
-        self._local = _Connections()
+        # Idle connections; a transaction holds one from its first read or write to its end,
+        # so several transactions can be open at once, in one thread or many.
+        self._idle: list[sqlite3.Connection] = []
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._committed = threading.Condition()
-        conn = self.connection()
+        conn = self.acquire()
         for statement in _SCHEMA:
             conn.execute(statement)
+        self.release(conn)
 
-    def connection(self) -> sqlite3.Connection:
-        conn = self._local.conn
-        if conn is None:
-            conn = sqlite3.connect(
-                self.path, isolation_level=None, timeout=30, check_same_thread=False
-            )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = conn
-            with self._lock:
-                self._all.append(conn)
+    def acquire(self) -> sqlite3.Connection:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        with self._lock:
+            self._all.append(conn)
         return conn
+
+    def release(self, conn: sqlite3.Connection) -> None:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        with self._lock:
+            self._idle.append(conn)
 
     def create_transaction(self) -> EmbeddedTransaction:
         return EmbeddedTransaction(self)
@@ -135,7 +138,7 @@ class EmbeddedDatabase:
             for conn in self._all:
                 conn.close()
             self._all.clear()
-        self._local = _Connections()
+            self._idle.clear()
 
 
 def _read_committed(conn: sqlite3.Connection, key: bytes) -> bytes | None:
@@ -148,9 +151,7 @@ class EmbeddedTransaction:
 
     def __init__(self, db: EmbeddedDatabase) -> None:
         self.db = db
-        self.conn = db.connection()
-        if self.conn.in_transaction:  # left open by a transaction that was dropped mid-way
-            self.conn.execute("ROLLBACK")
+        self._conn: sqlite3.Connection | None = None
         self.started = time.monotonic()
         self.reading = False
         self.read_version: int | None = None
@@ -159,6 +160,21 @@ class EmbeddedTransaction:
         self.ops: list[tuple[str, bytes, bytes | int]] = []
         self.size = 0
         self.versionstamp: bytes | None = None
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._conn = self.db.acquire()
+        return self._conn
+
+    def _release(self) -> None:
+        if self._conn is not None:
+            self.db.release(self._conn)
+            self._conn = None
+        self.reading = False
+
+    def __del__(self) -> None:  # a transaction dropped without commit or reset
+        self._release()
 
     # --- reads ----------------------------------------------------------------------------
     def _snapshot(self) -> sqlite3.Connection:
@@ -300,7 +316,7 @@ class EmbeddedTransaction:
             ):
                 raise FDBError(NOT_COMMITTED) from None
             raise
-        self.reading = False
+        self._release()
         self.versionstamp = version.to_bytes(8, "big") + b"\x00\x00"
         self.db.notify_commit()
         if fault == "unknown_after":
@@ -328,14 +344,10 @@ class EmbeddedTransaction:
         return version
 
     def _end_read(self) -> None:
-        if self.reading:
-            self.conn.execute("COMMIT")
-            self.reading = False
+        self._release()  # release rolls back the read transaction: it wrote nothing
 
     def _rollback(self) -> None:
-        if self.conn.in_transaction:
-            self.conn.execute("ROLLBACK")
-        self.reading = False
+        self._release()
 
     def reset(self) -> None:
         self._rollback()
