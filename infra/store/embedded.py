@@ -146,8 +146,12 @@ def _read_committed(conn: sqlite3.Connection, key: bytes) -> bytes | None:
     return None if row is None else bytes(row[0])
 
 
+# A point write: ("set", value or None for a clear) or ("add", delta over the snapshot's value).
+_Point = tuple[str, bytes | int | None]
+
+
 class EmbeddedTransaction:
-    """One transaction; use it from one thread, then commit() or drop it."""
+    """One transaction: reads from one snapshot, writes buffered until commit."""
 
     def __init__(self, db: EmbeddedDatabase) -> None:
         self.db = db
@@ -155,9 +159,9 @@ class EmbeddedTransaction:
         self.started = time.monotonic()
         self.reading = False
         self.read_version: int | None = None
-        # Writes in order: ("set", key, value) | ("clear", begin, end) | ("add", key, delta)
-        # | ("vkey", key, value).
-        self.ops: list[tuple[str, bytes, bytes | int]] = []
+        self.points: dict[bytes, _Point] = {}
+        self.cleared: list[tuple[bytes, bytes]] = []  # range clears, applied before points
+        self.stamped: list[tuple[bytes, bytes]] = []  # versionstamped keys, applied last
         self.size = 0
         self.versionstamp: bytes | None = None
 
@@ -195,21 +199,24 @@ class EmbeddedTransaction:
         assert self.read_version is not None
         return self.read_version
 
+    def _in_cleared(self, key: bytes) -> bool:
+        return any(begin <= key < end for begin, end in self.cleared)
+
+    def _base(self, key: bytes) -> bytes | None:
+        if self._in_cleared(key):
+            return None
+        row = self._snapshot().execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+        return None if row is None else bytes(row[0])
+
     def get(self, key: bytes) -> bytes | None:
         check_sizes(key)
-        row = self._snapshot().execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
-        value = None if row is None else bytes(row[0])
-        return self._overlay_one(key, value)
-
-    def _overlay_one(self, key: bytes, value: bytes | None) -> bytes | None:
-        for op, a, b in self.ops:
-            if op == "set" and a == key:
-                value = b  # type: ignore[assignment]
-            elif op == "clear" and a <= key < b:  # type: ignore[operator]
-                value = None
-            elif op == "add" and a == key:
-                value = _add(value, b)  # type: ignore[arg-type]
-        return value
+        point = self.points.get(key)
+        if point is None:
+            return self._base(key)
+        kind, payload = point
+        if kind == "set":
+            return payload  # type: ignore[return-value]
+        return _add(self._base(key), payload)  # type: ignore[arg-type]
 
     def get_range(
         self, begin: bytes, end: bytes, *, limit: int = 0, reverse: bool = False
@@ -217,73 +224,71 @@ class EmbeddedTransaction:
         if begin > end:
             raise FDBError(INVERTED_RANGE)
         conn = self._snapshot()
-        touched = self._touched_keys(begin, end)
-        # Read enough committed rows to fill `limit` after buffered clears remove some.
-        sql_limit = -1 if not limit or touched else limit
+        touched = [k for k in self.points if begin <= k < end]
+        clears = any(b < end and e > begin for b, e in self.cleared)
         order = "DESC" if reverse else "ASC"
+        sql_limit = limit if limit and not touched and not clears else -1
         rows = conn.execute(
             f"SELECT key, value FROM kv WHERE key >= ? AND key < ? ORDER BY key {order} LIMIT ?",  # noqa: S608 - order is one of two literals
             (begin, end, sql_limit),
         ).fetchall()
-        if not touched:
+        if not touched and not clears:
             return [(bytes(k), bytes(v)) for k, v in rows]
-        merged = {bytes(k): bytes(v) for k, v in rows}
+        merged: dict[bytes, bytes | None] = {
+            bytes(k): (None if self._in_cleared(bytes(k)) else bytes(v)) for k, v in rows
+        }
         for key in touched:
-            merged.setdefault(key, None)  # type: ignore[arg-type]
-        result = []
-        for key in sorted(merged, reverse=reverse):
-            value = self._overlay_one(key, merged[key])
-            if value is not None:
-                result.append((key, value))
-                if limit and len(result) == limit:
-                    break
-        return result
-
-    def _touched_keys(self, begin: bytes, end: bytes) -> list[bytes]:
-        """Keys in [begin, end) this transaction wrote, and a marker that clears happened."""
-        keys: list[bytes] = []
-        touched = False
-        for op, a, b in self.ops:
-            if op == "clear":
-                if a < end and b > begin:  # type: ignore[operator]
-                    touched = True
-            elif op in ("set", "add") and begin <= a < end:
-                keys.append(a)
-        if touched and not keys:
-            keys.append(begin)  # forces the merging path; a missing key reads as absent
-        return sorted(set(keys))
+            kind, payload = self.points[key]
+            if kind == "set":
+                merged[key] = payload  # type: ignore[assignment]
+            else:
+                merged[key] = _add(merged.get(key), payload)  # type: ignore[arg-type]
+        result = [(k, merged[k]) for k in sorted(merged, reverse=reverse) if merged[k] is not None]
+        return result[:limit] if limit else result  # type: ignore[return-value]
 
     # --- writes ---------------------------------------------------------------------------
-    def _write(self, op: str, a: bytes, b: bytes | int, size: int) -> None:
+    def _grow(self, size: int) -> None:
         self._check_age()
         self.size += size
         if self.size > TRANSACTION_SIZE_LIMIT:
             raise FDBError(TRANSACTION_TOO_LARGE)
-        self.ops.append((op, a, b))
 
     def set(self, key: bytes, value: bytes) -> None:
         check_sizes(key, value)
-        self._write("set", key, value, len(key) + len(value))
+        self._grow(len(key) + len(value))
+        self.points[key] = ("set", value)
 
     def clear(self, key: bytes) -> None:
         check_sizes(key)
-        self._write("clear", key, key + b"\x00", len(key))
+        self._grow(len(key))
+        self.points[key] = ("set", None)
 
     def clear_range(self, begin: bytes, end: bytes) -> None:
         if begin > end:
             raise FDBError(INVERTED_RANGE)
-        self._write("clear", begin, end, len(begin) + len(end))
+        self._grow(len(begin) + len(end))
+        self.cleared.append((begin, end))
+        for key in [k for k in self.points if begin <= k < end]:
+            self.points[key] = ("set", None)
 
     def add(self, key: bytes, delta: int) -> None:
         check_sizes(key)
-        self._write("add", key, delta, len(key) + 8)
+        self._grow(len(key) + 8)
+        point = self.points.get(key)
+        if point is None:
+            self.points[key] = ("add", delta)
+        elif point[0] == "set":
+            self.points[key] = ("set", _add(point[1], delta))  # type: ignore[arg-type]
+        else:
+            self.points[key] = ("add", point[1] + delta)  # type: ignore[operator]
 
     def set_versionstamped_key(self, key: bytes, value: bytes) -> None:
         check_sizes(key[:-4], value)
         offset = struct.unpack("<I", key[-4:])[0]
         if offset + _VERSIONSTAMP_PLACEHOLDER > len(key) - 4:
             raise FDBError(CLIENT_INVALID_OPERATION, "Versionstamp offset outside the key")
-        self._write("vkey", key, value, len(key) + len(value))
+        self._grow(len(key) + len(value))
+        self.stamped.append((key, value))
 
     def get_versionstamp(self) -> Callable[[], bytes]:
         def result() -> bytes:
@@ -296,24 +301,23 @@ class EmbeddedTransaction:
     # --- commit ---------------------------------------------------------------------------
     def commit(self) -> None:
         self._check_age()
-        if not self.ops:
-            self._end_read()
+        if not (self.points or self.cleared or self.stamped):
+            self._release()  # read-only: nothing to write, nothing to conflict
             return
         fault = self.db.inject()
         if fault in ("not_committed", "unknown_before"):
-            self._end_read()
+            self._release()
             raise FDBError(NOT_COMMITTED if fault == "not_committed" else COMMIT_UNKNOWN_RESULT)
         conn = self.conn
         try:
             if not self.reading:
-                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("BEGIN IMMEDIATE")  # blind writes: no snapshot, no conflict
             version = self._apply(conn)
             conn.execute("COMMIT")
         except sqlite3.OperationalError as error:
-            self._rollback()
-            if getattr(error, "sqlite_errorcode", None) == SQLITE_BUSY_SNAPSHOT or "locked" in str(
-                error
-            ):
+            self._release()
+            code = getattr(error, "sqlite_errorcode", None)
+            if code == SQLITE_BUSY_SNAPSHOT or "locked" in str(error):
                 raise FDBError(NOT_COMMITTED) from None
             raise
         self._release()
@@ -323,34 +327,35 @@ class EmbeddedTransaction:
             raise FDBError(COMMIT_UNKNOWN_RESULT)
 
     def _apply(self, conn: sqlite3.Connection) -> int:
-        row = conn.execute(
+        cursor = conn.execute(
             "UPDATE meta SET value = value + 1 WHERE name = 'version' RETURNING value"
         )
-        version = int(row.fetchone()[0])
-        stamp = version.to_bytes(8, "big") + b"\x00\x00"
-        for op, a, b in self.ops:
-            if op == "set":
-                conn.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", (a, b))
-            elif op == "clear":
-                conn.execute("DELETE FROM kv WHERE key >= ? AND key < ?", (a, b))
-            elif op == "add":
-                current = conn.execute("SELECT value FROM kv WHERE key = ?", (a,)).fetchone()
-                new = _add(None if current is None else bytes(current[0]), b)  # type: ignore[arg-type]
-                conn.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", (a, new))
+        version = int(cursor.fetchone()[0])
+        conn.executemany("DELETE FROM kv WHERE key >= ? AND key < ?", self.cleared)
+        writes: list[tuple[bytes, bytes]] = []
+        deletes: list[tuple[bytes]] = []
+        for key, (kind, payload) in self.points.items():
+            if kind == "add":
+                row = conn.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+                writes.append((key, _add(None if row is None else bytes(row[0]), payload)))  # type: ignore[arg-type]
+            elif payload is None:
+                deletes.append((key,))
             else:
-                offset = struct.unpack("<I", a[-4:])[0]
-                key = a[:offset] + stamp + a[offset + _VERSIONSTAMP_PLACEHOLDER : -4]
-                conn.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", (key, b))
+                writes.append((key, payload))  # type: ignore[arg-type]
+        stamp = version.to_bytes(8, "big") + b"\x00\x00"
+        for key, value in self.stamped:
+            offset = struct.unpack("<I", key[-4:])[0]
+            writes.append(
+                (key[:offset] + stamp + key[offset + _VERSIONSTAMP_PLACEHOLDER : -4], value)
+            )
+        conn.executemany("DELETE FROM kv WHERE key = ?", deletes)
+        conn.executemany("INSERT OR REPLACE INTO kv VALUES (?, ?)", writes)
         return version
 
-    def _end_read(self) -> None:
-        self._release()  # release rolls back the read transaction: it wrote nothing
-
-    def _rollback(self) -> None:
-        self._release()
-
     def reset(self) -> None:
-        self._rollback()
-        self.ops.clear()
+        self._release()
+        self.points.clear()
+        self.cleared.clear()
+        self.stamped.clear()
         self.size = 0
         self.started = time.monotonic()

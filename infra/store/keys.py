@@ -26,7 +26,37 @@ except Exception:  # libfdb_c missing: OSError or the binding's own Exception
     fdb.impl = _stand_in  # type: ignore[attr-defined]
 
 from fdb import tuple as fdb_tuple  # noqa: E402
-from fdb.subspace_impl import Subspace  # noqa: E402
+from fdb.subspace_impl import Subspace as _FDBSubspace  # noqa: E402
+
+_STRING = b"\x02"
+
+
+def _pack_strings(items: tuple[object, ...]) -> bytes | None:
+    """The tuple layer's encoding of a tuple of strings, or None if it holds anything else.
+
+    Most trading-core keys are strings only; this is the tuple layer's own encoding (type code
+    0x02, UTF-8, NUL escaped as 00 FF, terminated by 00) without its per-element dispatch.
+    """
+    parts = []
+    for item in items:
+        if type(item) is not str:
+            return None
+        parts.append(_STRING + item.encode().replace(b"\x00", b"\x00\xff") + b"\x00")
+    return b"".join(parts)
+
+
+class Subspace(_FDBSubspace):  # type: ignore[misc]
+    """fdb's Subspace with a fast path for string-only tuples (same bytes, tested)."""
+
+    def __getitem__(self, name: object) -> Subspace:
+        return Subspace((name,), self.rawPrefix)
+
+    def pack(self, t: tuple[object, ...] = ()) -> bytes:
+        fast = _pack_strings(t)
+        return (
+            self.rawPrefix + fast if fast is not None else fdb_tuple.pack(t, prefix=self.rawPrefix)
+        )
+
 
 pack = fdb_tuple.pack
 unpack = fdb_tuple.unpack

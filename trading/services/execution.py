@@ -10,7 +10,6 @@ else changes.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -156,12 +155,24 @@ def _quarantine(repo: Repository, report: ExecutionReport, reason: str, now: dat
 def _report_record(
     report: ExecutionReport, outcome: Outcome, now: datetime, reason: str | None = None
 ) -> dict[str, Any]:
-    fields = asdict(report)
-    fields = {k: (display(v) if hasattr(v, "as_tuple") else v) for k, v in fields.items()}
-    fields["exec_type"] = report.exec_type.value
-    fields["transact_time"] = report.transact_time.isoformat() if report.transact_time else None
+    """The report as the back office shows it (raw venue payload included) with its outcome."""
     return {
-        **fields,
+        "message_id": report.message_id,
+        "venue": report.venue,
+        "exec_id": report.exec_id,
+        "order_id": report.order_id,
+        "attempt_id": report.attempt_id,
+        "exec_type": report.exec_type.value,
+        "cum_quantity": display(report.cum_quantity),
+        "leaves_quantity": display(report.leaves_quantity),
+        "last_quantity": display(report.last_quantity),
+        "last_price": display(report.last_price),
+        "fee": display(report.fee),
+        "fee_asset": report.fee_asset,
+        "venue_fill_id": report.venue_fill_id,
+        "reason": report.reason,
+        "transact_time": report.transact_time.isoformat() if report.transact_time else None,
+        "raw": report.raw,
         "outcome": outcome.value,
         "reason_refused": reason,
         "received_at": now.isoformat(),

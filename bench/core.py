@@ -1,0 +1,62 @@
+"""trading-core on the embedded store, single process: place_order and apply_execution_report."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from infra.store.api import run
+from tests.support.reports import NOW, report
+from tests.support.store import TRADER, seeded_store
+from trading.services.execution import apply_execution_report, apply_execution_reports
+from trading.services.place import PlaceOrder, place_order
+
+
+def _place(db: Any, n: int, prefix: str) -> list[str]:
+    ids = [f"O{prefix}{i:07d}" for i in range(n)]
+    for order_id in ids:
+        command = PlaceOrder(TRADER, order_id, "BTC-USD", "buy", "0.003", limit_price="10000")
+        run(db, lambda tr, c=command: place_order(tr, c, NOW))
+    return ids
+
+
+def bench_core(orders: int = 3000, batch: int = 50) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as folder:
+        db = seeded_store(Path(folder))
+        try:
+            started = time.perf_counter()
+            ids = _place(db, orders, "a")
+            place_s = time.perf_counter() - started
+            fills = [
+                report(o, "EA-1", "SIM-A", "trade", cum="0.001", qty="0.001", price="9980")
+                for o in ids
+            ]
+            started = time.perf_counter()
+            for fill in fills:
+                run(db, lambda tr, f=fill: apply_execution_report(tr, f, NOW))
+            single_s = time.perf_counter() - started
+            more = [
+                report(o, "EA-1", "SIM-A", "trade", cum="0.002", qty="0.001", price="9980")
+                for o in ids
+            ]
+            started = time.perf_counter()
+            for i in range(0, len(more), batch):
+                chunk = more[i : i + batch]
+                run(db, lambda tr, c=chunk: apply_execution_reports(tr, c, NOW))
+            batched_s = time.perf_counter() - started
+        finally:
+            db.close()
+    return {
+        "place_order_per_s": orders / place_s,
+        "apply_execution_report_per_s": orders / single_s,
+        "apply_execution_report_batched_per_s": orders / batched_s,
+        "batch_size": batch,
+        "orders": orders,
+    }
+
+
+if __name__ == "__main__":
+    for name, value in bench_core().items():
+        print(f"{name}: {value:,.0f}")
