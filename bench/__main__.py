@@ -1,0 +1,63 @@
+"""`make bench`: every benchmark of the project; writes var/bench/report.md (and a chart).
+
+Figures depend on the machine and on what else runs on it: each is printed beside what it
+was measured against in the same run.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "infra.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from bench.core import bench_core  # noqa: E402
+from bench.orm_ledger import bench_orm_ledger  # noqa: E402
+
+REPORT = Path(os.environ.get("VAR_DIR", "var")) / "bench" / "report.md"
+
+
+def main() -> int:
+    started = time.perf_counter()
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Machine: {os.cpu_count()} cores. Python {sys.version.split()[0]}.",
+        "",
+    ]
+    core = bench_core()
+    orm = bench_orm_ledger()
+    lines += [
+        "## trading-core on the embedded store (one process)",
+        "",
+        "| figure | value | goal |",
+        "| --- | ---: | ---: |",
+        f"| place_order / s | {core['place_order_per_s']:,.0f} | |",
+        f"| apply_execution_report / s (one txn each) | {core['apply_execution_report_per_s']:,.0f} | 3,000 |",
+        f"| apply_execution_report / s (batches of {core['batch_size']}) | {core['apply_execution_report_batched_per_s']:,.0f} | 10,000 |",
+        f"| same fills through a Django-ORM ledger on PostgreSQL / s | {orm['orm_fills_per_s']:,.0f} | |",
+        f"| ratio store / ORM (one txn each) | {core['apply_execution_report_per_s'] / orm['orm_fills_per_s']:.2f} | |",
+        "",
+    ]
+    for name in ("bench.e2e", "bench.edge"):
+        try:
+            module = __import__(name, fromlist=["section"])
+        except ImportError:
+            continue
+        lines += module.section()
+    lines.append(f"Whole run: {time.perf_counter() - started:.0f} s.")
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    print(f"\nwritten to {REPORT}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
