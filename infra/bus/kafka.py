@@ -40,6 +40,10 @@ def consumer(group_id: str, **overrides: Any) -> Consumer:
         "enable.auto.commit": False,
         "auto.offset.reset": "earliest",
         "enable.partition.eof": False,
+        # A short session: a crashed member is replaced within seconds, and a group's first
+        # join is quick (the broker waits up to the session timeout for members to join).
+        "session.timeout.ms": int(os.environ.get("KAFKA_SESSION_TIMEOUT_MS", 6000)),
+        "heartbeat.interval.ms": 500,
         **overrides,
     }
     return Consumer(config)
