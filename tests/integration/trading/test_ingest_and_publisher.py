@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 import threading
 import uuid
+from decimal import Decimal
 
 import msgspec
 import pytest
