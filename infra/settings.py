@@ -120,7 +120,6 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- the outside parts (DESIGN.md "Real parts, and how each starts") ---
-STORE_PATH = os.environ.get("STORE_PATH", str(VAR_DIR / "store.sqlite3"))
 FDB_CLUSTER_FILE = os.environ.get("FDB_CLUSTER_FILE", "")
 KAFKA_BOOTSTRAP_SERVERS = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "")
 REDIS_URL = os.environ.get("REDIS_URL", "")

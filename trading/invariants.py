@@ -56,8 +56,10 @@ def _orders_fills_positions_holds(repo: Repository) -> list[str]:
     needed_holds: dict[tuple[str, str], int] = defaultdict(int)
     venue_fills: Counter[tuple[str, str]] = Counter()
     instruments = {i.symbol: i for i in repo.instruments()}
+    states: Counter[str] = Counter()
     for order_id in repo.all_order_ids():
         order = repo.order(order_id)
+        states[order.state.value] += 1
         fills = repo.order_fills(order_id)
         by_fills = sum((f.quantity for f in fills), Decimal(0))
         by_attempts = sum((a.filled_quantity for a in order.attempts), Decimal(0))
@@ -75,6 +77,9 @@ def _orders_fills_positions_holds(repo: Repository) -> list[str]:
         asset = hold_asset(order, instruments[order.instrument])
         needed_holds[(order.trader_id, asset)] += hold_minor(order, MAX_FEE_RATE)
     findings += [f"venue fill {k} applied {n} times" for k, n in venue_fills.items() if n > 1]
+    counted = {label: n for (name, label), n in repo.counters().items() if name == "orders" and n}
+    if counted != dict(states):
+        findings.append(f"order counters say {counted}, the orders are {dict(states)}")
     for position in repo.positions():
         expected = signed_fills.pop((position.trader_id, position.instrument), Decimal(0))
         if position.quantity != expected:

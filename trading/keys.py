@@ -21,3 +21,4 @@ INSTRUMENT = ROOT["instrument"]  # (symbol) -> Instrument
 VENUE = ROOT["venue"]  # (name) -> VenueRecord
 QUOTE = ROOT["quote"]  # (venue, instrument) -> VenueQuote
 RESTING = ROOT["resting"]  # (instrument, order_id) -> b"" : open orders with nothing at a venue
+COUNTER = ROOT["counter"]  # (name, label) -> int64 LE: orders by state, fills (for metrics)

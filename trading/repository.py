@@ -41,11 +41,16 @@ class Repository:
 
     def __init__(self, tr: Transaction) -> None:
         self.tr = tr
+        self._loaded_states: dict[str, str] = {}  # order id -> state when read, for counters
 
     # --- orders ---------------------------------------------------------------------------
     def find_order(self, order_id: str) -> Order | None:
         data = self.tr.get(keys.ORDER.pack((order_id,)))
-        return None if data is None else codec.decode(data, Order)
+        if data is None:
+            return None
+        order = codec.decode(data, Order)
+        self._loaded_states[order_id] = order.state.value
+        return order
 
     def order(self, order_id: str, *, trader_id: str | None = None) -> Order:
         """The order, or UnknownOrder (also when it belongs to another trader)."""
@@ -56,6 +61,12 @@ class Repository:
 
     def save_order(self, order: Order, *, new: bool = False) -> None:
         self.tr.set(keys.ORDER.pack((order.order_id,)), codec.encode(order))
+        before = self._loaded_states.get(order.order_id)
+        if before != order.state.value:
+            if before is not None:
+                self.tr.add(keys.COUNTER.pack(("orders", before)), -1)
+            self.tr.add(keys.COUNTER.pack(("orders", order.state.value)), 1)
+            self._loaded_states[order.order_id] = order.state.value
         if new:
             self.tr.set(keys.ORDER_BY_TRADER.pack((order.trader_id, order.order_id)), _EMPTY)
             if order.client_order_id:
@@ -96,6 +107,7 @@ class Repository:
 
     def save_fill(self, trader_id: str, fill: Fill, user_version: int) -> None:
         self.tr.set(keys.FILL.pack((fill.order_id, fill.fill_id)), codec.encode(fill))
+        self.tr.add(keys.COUNTER.pack(("fills", fill.venue)), 1)
         self.tr.set(keys.VENUE_FILL.pack((fill.venue, fill.venue_fill_id)), fill.fill_id.encode())
         self.tr.set_versionstamped_key(
             keys.FILL_BY_TRADER.pack_with_versionstamp(
@@ -220,3 +232,12 @@ class Repository:
 
     def save_quote(self, quote: VenueQuote) -> None:
         self.tr.set(keys.QUOTE.pack((quote.venue, quote.instrument)), codec.encode(quote))
+
+    # --- counters -------------------------------------------------------------------------
+    def counters(self) -> dict[tuple[str, str], int]:
+        """(name, label) -> value: orders by state, fills by venue."""
+        rng = keys.COUNTER.range()
+        return {
+            keys.COUNTER.unpack(k): int.from_bytes(v, "little", signed=True)
+            for k, v in self.tr.get_range(rng.start, rng.stop)
+        }

@@ -1,7 +1,7 @@
 """The store: one factory, two backends with one surface (see api.py).
 
 FoundationDB when a cluster file is given (FDB_CLUSTER_FILE), else the embedded SQLite store
-at STORE_PATH (default var/store.sqlite3). `database()` is the process-wide handle.
+at STORE_PATH (default $VAR_DIR/store.sqlite3). `database()` is the process-wide handle.
 """
 
 from __future__ import annotations
@@ -13,7 +13,14 @@ from typing import Any
 
 from infra.store.api import Database
 
-_DEFAULT_PATH = Path(__file__).resolve().parents[2] / "var" / "store.sqlite3"
+_REPO_VAR = Path(__file__).resolve().parents[2] / "var"
+
+
+def default_path() -> str:
+    """STORE_PATH, else store.sqlite3 in VAR_DIR (default: the checkout's var/)."""
+    return os.environ.get("STORE_PATH") or str(
+        Path(os.environ.get("VAR_DIR") or _REPO_VAR) / "store.sqlite3"
+    )
 _lock = threading.Lock()
 _database: Database | None = None
 
@@ -28,7 +35,7 @@ def open_database(
         return FoundationDBDatabase(cluster_file)
     from infra.store.embedded import EmbeddedDatabase
 
-    return EmbeddedDatabase(path or str(_DEFAULT_PATH), **faults)
+    return EmbeddedDatabase(path or default_path(), **faults)
 
 
 def database() -> Database:
@@ -38,7 +45,7 @@ def database() -> Database:
         if _database is None:
             _database = open_database(
                 cluster_file=os.environ.get("FDB_CLUSTER_FILE") or None,
-                path=os.environ.get("STORE_PATH") or str(_DEFAULT_PATH),
+                path=default_path(),
                 not_committed_rate=float(os.environ.get("STORE_FAULT_NOT_COMMITTED_RATE", 0)),
                 commit_unknown_rate=float(os.environ.get("STORE_FAULT_COMMIT_UNKNOWN_RATE", 0)),
             )

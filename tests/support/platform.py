@@ -93,6 +93,7 @@ def start_platform(var_dir: Path, timeout_s: float = 120) -> RunningPlatform:
         WEB_PORT=str(web),
         SIMULATOR_PORT=str(sim),
         KAFKA_PORT=str(kafka),
+        VENUE_SIMULATOR_URL=f"http://127.0.0.1:{sim}",
         CELERY_KEY_PREFIX=f"test-{uuid.uuid4().hex[:8]}:",
         PYTHONUNBUFFERED="1",
     )
