@@ -21,6 +21,8 @@ def default_path() -> str:
     return os.environ.get("STORE_PATH") or str(
         Path(os.environ.get("VAR_DIR") or _REPO_VAR) / "store.sqlite3"
     )
+
+
 _lock = threading.Lock()
 _database: Database | None = None
 

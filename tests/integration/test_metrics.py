@@ -1,0 +1,33 @@
+"""/metrics carries the trading figures next to django-prometheus's own."""
+
+import pytest
+
+from infra.store import use_database
+from infra.store.api import run
+from tests.support.reports import NOW, report
+from tests.support.store import TRADER, seeded_store
+from trading.services.execution import apply_execution_report
+from trading.services.place import PlaceOrder, place_order
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = seeded_store(tmp_path)
+    use_database(database)
+    yield database
+    use_database(None)
+    database.close()
+
+
+@pytest.mark.django_db
+def test_metrics_show_orders_by_state_fills_and_the_outbox_backlog(db, client):
+    command = PlaceOrder(TRADER, "O-m", "BTC-USD", "buy", "3.0", "10000")
+    run(db, lambda tr: place_order(tr, command, NOW))
+    fill = report("O-m", "EA-1", "SIM-A", "trade", cum="1.2", qty="1.2", price="9980")
+    run(db, lambda tr: apply_execution_report(tr, fill, NOW))
+    text = client.get("/metrics").content.decode()
+    assert 'trading_orders{state="partially_filled"} 1.0' in text
+    assert 'trading_fills_total{venue="SIM-A"} 1.0' in text
+    assert "trading_outbox_backlog " in text
+    assert "trading_publisher_lag_seconds " in text
+    assert "django_http_requests_total_by_method_total" in text
