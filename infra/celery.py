@@ -16,3 +16,5 @@ app.autodiscover_tasks(["venues"])
 from venues.worker import VenueStreams  # noqa: E402  (the app must exist first)
 
 app.steps["worker"].add(VenueStreams)
+
+import backoffice.ops.worker  # noqa: E402, F401  (connects the worker_ready handler)

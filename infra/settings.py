@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "backoffice",
     "backoffice.finance",
     "backoffice.ops",
+    "backoffice.audit",
 ]
 
 MIDDLEWARE = [
@@ -113,6 +114,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
+    "EXCEPTION_HANDLER": "trading.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Synthetic-order back office: edge-api",

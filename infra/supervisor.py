@@ -141,9 +141,9 @@ def platform_parts(
                     "-n",
                     f"venue-{venue.lower()}@%h",
                     "--pool",
-                    "threads",
+                    "prefork",  # ops grows and shrinks it (docs/architecture.md)
                     "--concurrency",
-                    "4",
+                    "2",
                     "--without-gossip",
                     "--without-mingle",
                     "-l",

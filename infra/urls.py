@@ -10,9 +10,12 @@ from infra.health import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("ops/", include("backoffice.ops.urls")),
     path("login", auth_views.LoginView.as_view(), name="login"),
     path("logout", auth_views.LogoutView.as_view(), name="logout"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/v1/", include("trading.api.urls")),
+    path("api/v1/", include("ledger.api.urls")),
     path("", include("django_prometheus.urls")),
 ]

@@ -12,9 +12,10 @@ import threading
 from typing import Any
 
 from celery import bootsteps
+from celery.signals import worker_process_init
 from django.conf import settings
 
-from infra.store import database
+from infra.store import database, use_database
 from venues import runtime
 from venues.adapters.sim.stream import VenueStream
 
@@ -47,3 +48,14 @@ class VenueStreams(bootsteps.StartStopStep):
         self.stop_event.set()
         for thread in self.threads:
             thread.join(timeout=5)
+
+
+@worker_process_init.connect
+def forget_the_parents_clients(**kwargs: Any) -> None:
+    """A forked pool process must not share the parent's store connections or Kafka producer.
+
+    (With FoundationDB, run venue pools with --pool threads: libfdb_c cannot be forked.)
+    """
+    use_database(None)
+    runtime.report_producer.cache_clear()
+    runtime.adapter.cache_clear()

@@ -6,6 +6,7 @@ advances its cursor only after both returned.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -58,4 +59,5 @@ class CeleryCommandSink:
                 args=[envelope(message).decode()],
                 queue=message.destination,
                 task_id=message.message_id,
+                headers={"sent_at": time.time()},  # ops reads the oldest waiting message's age
             )

@@ -26,7 +26,15 @@ import yaml
 Doc = dict[str, Any]
 
 SUPPORTED_KEYS = {
-    "Kustomization": {"apiVersion", "kind", "namespace", "resources", "components", "patches", "images"},
+    "Kustomization": {
+        "apiVersion",
+        "kind",
+        "namespace",
+        "resources",
+        "components",
+        "patches",
+        "images",
+    },
     "Component": {"apiVersion", "kind", "resources", "patches"},
 }
 KUSTOMIZATION_API = {
@@ -171,7 +179,9 @@ def select(resources: list[Doc], target: dict[str, str]) -> list[Doc]:
         if "name" in target and not re.fullmatch(f"(?:{target['name']})", doc["metadata"]["name"]):
             continue
         labels = doc["metadata"].get("labels", {})
-        if "labelSelector" in target and not _label_selector_matches(target["labelSelector"], labels):
+        if "labelSelector" in target and not _label_selector_matches(
+            target["labelSelector"], labels
+        ):
             continue
         chosen.append(doc)
     return chosen

@@ -1,0 +1,100 @@
+"""What ops sees of the Celery pools: workers per queue, their concurrency, tasks, backlog."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+
+from infra.celery import app
+
+# Queues the platform runs pools for (the venue pools are found from the store's venues).
+KNOWN_QUEUES = ("venue.SIM-A", "venue.SIM-B")
+INSPECT_TIMEOUT_S = 1.0
+# kombu's Redis transport keeps one list per priority step beside the queue's own.
+_PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
+
+
+@dataclass
+class Worker:
+    name: str
+    concurrency: int
+    processes: int
+    autoscale: tuple[int, int] | None
+    active: int
+    reserved: int
+
+
+@dataclass
+class Pool:
+    queue: str
+    workers: list[Worker] = field(default_factory=list)
+    depth: int | None = None
+    oldest_age_s: float | None = None
+    desired: Any = None
+
+    @property
+    def concurrency(self) -> int:
+        return sum(w.concurrency for w in self.workers)
+
+
+def pools() -> list[Pool]:
+    """Every known queue's pool, with what its workers and its broker queue say now."""
+    from backoffice.ops.models import PoolSetting
+
+    inspect = app.control.inspect(timeout=INSPECT_TIMEOUT_S)
+    stats = inspect.stats() or {}
+    queues = inspect.active_queues() or {}
+    active = inspect.active() or {}
+    reserved = inspect.reserved() or {}
+    by_queue: dict[str, Pool] = {q: Pool(q) for q in KNOWN_QUEUES}
+    for worker, consumed in queues.items():
+        info = stats.get(worker, {}).get("pool", {})
+        autoscaler = stats.get(worker, {}).get("autoscaler") or None
+        processes = len(info.get("processes", []))
+        entry = Worker(
+            name=worker,
+            # A grown prefork pool reports its processes; max-concurrency keeps the start size.
+            concurrency=processes or int(info.get("max-concurrency", 0)),
+            processes=processes,
+            autoscale=(autoscaler["max"], autoscaler["min"]) if autoscaler else None,
+            active=len(active.get(worker, [])),
+            reserved=len(reserved.get(worker, [])),
+        )
+        for queue in consumed:
+            by_queue.setdefault(queue["name"], Pool(queue["name"])).workers.append(entry)
+    desired = {s.queue: s for s in PoolSetting.objects.filter(queue__in=by_queue)}
+    for pool in by_queue.values():
+        pool.depth, pool.oldest_age_s = _backlog(pool.queue)
+        pool.desired = desired.get(pool.queue)
+    return sorted(by_queue.values(), key=lambda p: p.queue)
+
+
+def _backlog(queue: str) -> tuple[int | None, float | None]:
+    """Messages waiting in the broker and the age of the oldest; None when not on Redis."""
+    if not settings.CELERY_BROKER_URL.startswith("redis"):
+        return None, None
+    prefix = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("global_keyprefix", "")
+    with app.connection_for_read() as conn:
+        client = conn.default_channel.client
+        depth, oldest = 0, None
+        for suffix in _PRIORITY_SUFFIXES:
+            key = f"{prefix}{queue}{suffix}"
+            depth += int(client.llen(key))
+            raw = client.lindex(key, -1)  # LPUSH in, BRPOP out: the oldest is at the tail
+            sent_at = _sent_at(raw)
+            if sent_at is not None:
+                oldest = sent_at if oldest is None else min(oldest, sent_at)
+    return depth, (time.time() - oldest) if oldest is not None else None
+
+
+def _sent_at(raw: bytes | None) -> float | None:
+    if not raw:
+        return None
+    try:
+        return float(json.loads(raw)["headers"]["sent_at"])
+    except (ValueError, KeyError, TypeError):
+        return None

@@ -1,0 +1,68 @@
+"""Ops' changes to the Celery pools, through Celery's remote control; each one audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from backoffice.audit.services import record
+from backoffice.ops.models import PoolSetting
+from backoffice.ops.selectors import INSPECT_TIMEOUT_S, pools
+from infra.celery import app
+
+MAX_CONCURRENCY = 32
+
+
+class PoolChangeRefused(ValueError):
+    pass
+
+
+def _workers(queue: str) -> list[Any]:
+    pool = next((p for p in pools() if p.queue == queue), None)
+    if pool is None or not pool.workers:
+        raise PoolChangeRefused(f"no worker consumes {queue}")
+    return pool.workers
+
+
+def _reply(replies: list[dict[str, Any]] | None) -> list[str]:
+    errors = [str(v.get("error")) for r in replies or [] for v in r.values() if "error" in v]
+    if errors:
+        raise PoolChangeRefused("; ".join(errors))
+    return [str(v.get("ok")) for r in replies or [] for v in r.values()]
+
+
+def pool_resize(*, queue: str, by: int, user: AbstractBaseUser) -> None:
+    """Grow (by > 0) or shrink (by < 0) every worker of `queue`, and remember the new size."""
+    workers = _workers(queue)
+    if any(w.autoscale for w in workers):
+        raise PoolChangeRefused("this pool autoscales: change its autoscale range instead")
+    target = workers[0].concurrency + by
+    if not 1 <= target <= MAX_CONCURRENCY:
+        raise PoolChangeRefused(f"concurrency must stay between 1 and {MAX_CONCURRENCY}")
+    command = app.control.pool_grow if by > 0 else app.control.pool_shrink
+    names = [w.name for w in workers]
+    _reply(command(abs(by), destination=names, reply=True, timeout=INSPECT_TIMEOUT_S))
+    _remember(queue, user, "pool_resize", {"concurrency": target})
+
+
+def pool_autoscale(*, queue: str, minimum: int, maximum: int, user: AbstractBaseUser) -> None:
+    if not 1 <= minimum <= maximum <= MAX_CONCURRENCY:
+        raise PoolChangeRefused(f"need 1 <= min <= max <= {MAX_CONCURRENCY}")
+    names = [w.name for w in _workers(queue)]
+    _reply(
+        app.control.autoscale(
+            maximum, minimum, destination=names, reply=True, timeout=INSPECT_TIMEOUT_S
+        )
+    )
+    _remember(queue, user, "pool_autoscale", {"autoscale_min": minimum, "autoscale_max": maximum})
+
+
+def _remember(queue: str, user: AbstractBaseUser, action: str, change: dict[str, int]) -> None:
+    setting, _ = PoolSetting.objects.get_or_create(queue=queue)
+    before = {k: getattr(setting, k) for k in change}
+    for key, value in change.items():
+        setattr(setting, key, value)
+    setting.updated_by = user  # type: ignore[assignment]
+    setting.save()
+    record(user=user, action=action, target=f"pool {queue}", before=before, after=change)
