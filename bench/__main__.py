@@ -23,6 +23,39 @@ from bench.orm_ledger import bench_orm_ledger  # noqa: E402
 REPORT = Path(os.environ.get("VAR_DIR", "var")) / "bench" / "report.md"
 
 
+def _chart(path: Path) -> Path | None:
+    """Latency percentiles of the end-to-end figures as a PNG (matplotlib, no display)."""
+    try:
+        from bench.e2e import RESULTS
+    except ImportError:
+        return None
+    if not RESULTS.get("latencies"):
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    percentiles = [50, 75, 90, 95, 99]
+    figure, axis = plt.subplots(figsize=(7, 4))
+    for label, values in (
+        ("fill -> websocket", RESULTS["latencies"]),
+        ("seed order POST -> filled", RESULTS["seed"]),
+    ):
+        ordered = sorted(values)
+        points = [ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] for p in percentiles]
+        axis.plot(percentiles, points, marker="o", label=label)
+    axis.set_xlabel("percentile")
+    axis.set_ylabel("milliseconds")
+    axis.set_title("Latency percentiles")
+    axis.legend()
+    axis.grid(alpha=0.3)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(figure)
+    return path
+
+
 def main() -> int:
     started = time.perf_counter()
     lines = [
@@ -51,6 +84,9 @@ def main() -> int:
         except ImportError:
             continue
         lines += module.section()
+    chart = _chart(REPORT.parent / "latency.png")
+    if chart:
+        lines += [f"![latency percentiles]({chart.name})", ""]
     lines.append(f"Whole run: {time.perf_counter() - started:.0f} s.")
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text("\n".join(lines) + "\n")
