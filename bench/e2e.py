@@ -51,11 +51,8 @@ def _seed_latency(platform: RunningPlatform, api: httpx.Client, runs: int = 7) -
                 "limit_price": "10000",
             },
         ).json()
-        eventually(
-            lambda: api.get(f"/api/v1/orders/{order['order_id']}").json()["state"] in ENDED,
-            30,
-            0.002,
-        )
+        path = f"/api/v1/orders/{order['order_id']}"
+        eventually(lambda p=path: api.get(p).json()["state"] in ENDED, 30, 0.002)
         took.append((time.perf_counter() - started) * 1000)
     return took
 
