@@ -18,4 +18,5 @@ urlpatterns = [
     path("api/v1/", include("trading.api.urls")),
     path("api/v1/", include("ledger.api.urls")),
     path("", include("django_prometheus.urls")),
+    path("", include("trading.page_urls")),
 ]

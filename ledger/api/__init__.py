@@ -1,0 +1,1 @@
+"""edge-api for the ledger context: balances."""

@@ -1,0 +1,9 @@
+"""Mounted at /api/v1/ (infra/urls.py)."""
+
+from django.urls import path
+
+from ledger.api import views
+
+urlpatterns = [
+    path("balances", views.BalancesView.as_view(), name="api-balances"),
+]

@@ -1,0 +1,1 @@
+"""edge-api for the trading context: instruments, orders, fills, positions."""
