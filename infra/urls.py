@@ -20,3 +20,6 @@ urlpatterns = [
     path("", include("django_prometheus.urls")),
     path("", include("trading.page_urls")),
 ]
+
+handler404 = "infra.errors.not_found"
+handler500 = "infra.errors.error"

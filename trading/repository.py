@@ -125,7 +125,8 @@ class Repository:
     ) -> list[tuple[bytes, Fill]]:
         """(cursor key, fill) newest first; pass the last cursor as `before` for the next page."""
         rng = keys.FILL_BY_TRADER.range((trader_id,))
-        rows = self.tr.get_range(rng.start, before or rng.stop, limit=limit, reverse=True)
+        end = min(max(before, rng.start), rng.stop) if before else rng.stop  # never past the trader
+        rows = self.tr.get_range(rng.start, end, limit=limit, reverse=True)
         result = []
         for key, value in rows:
             order_id, fill_id = codec.decode(value, list[str])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from trading.domain.errors import InvalidField
@@ -12,14 +13,17 @@ MINOR_UNIT_EXPONENT = 8
 MINOR_UNIT = Decimal(1).scaleb(-MINOR_UNIT_EXPONENT)
 # Larger numbers are refused, so nothing can overflow an int64 balance in minor units.
 MAX_AMOUNT = Decimal("1e10")
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]{1,20}(\.[0-9]{1,20})?")
 
 
 def parse_decimal(value: object, *, field: str) -> Decimal:
     """A finite Decimal from a string, int or Decimal; floats are refused (they are not exact)."""
     if isinstance(value, bool) or isinstance(value, float) or value is None:
         raise InvalidField("must be a decimal number given as a string", field=field)
+    if isinstance(value, str) and not _PLAIN_DECIMAL.fullmatch(value):
+        raise InvalidField("must be a plain decimal number like 3.5", field=field)
     try:
-        number = Decimal(str(value).strip()) if isinstance(value, str | int) else value
+        number = Decimal(value) if isinstance(value, str | int) else value
     except InvalidOperation:
         raise InvalidField("must be a decimal number", field=field) from None
     if not isinstance(number, Decimal) or not number.is_finite():

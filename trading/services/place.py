@@ -26,14 +26,14 @@ from trading.repository import Repository
 from trading.services.working import MAX_FEE_RATE, publish_delta, work
 from venues.routing import protective_price
 
-CLIENT_ORDER_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+CLIENT_ORDER_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 # A market order may not pay more than 5% over the best price we know of when it is placed.
 MARKET_COLLAR = Decimal("0.05")
 
 
 def new_order_id() -> str:
-    """Time-ordered and unique: listing by id is listing by age."""
-    return f"O{time.time_ns() // 1_000_000:012x}{secrets.token_hex(4)}"
+    """Time-ordered (nanoseconds) and unique: listing by id is listing by age."""
+    return f"O{time.time_ns():016x}{secrets.token_hex(3)}"
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,7 @@ def _venue(repo: Repository, value: object) -> str | None:
 def _client_order_id(value: object) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str) or not CLIENT_ORDER_ID.match(value):
+    if not isinstance(value, str) or not CLIENT_ORDER_ID.fullmatch(value):
         raise InvalidField("must be 1-64 of letters, digits and . _ : -", field="client_order_id")
     return value
 

@@ -134,3 +134,9 @@ def test_requests_are_throttled_per_user(api, other_trader, settings):
 def test_every_typed_refusal_has_its_status_and_shape(error, status, body):
     answer = exception_handler(error, {})
     assert (answer.status_code, answer.data) == (status, body)
+
+
+def test_an_unknown_api_path_answers_json_404(client):
+    answer = client.get("/api/v1/orders/")  # the contract has no trailing slashes
+    assert answer.status_code == 404
+    assert answer.json() == {"detail": "Not found."}

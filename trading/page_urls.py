@@ -1,0 +1,9 @@
+"""The trader's page (mounted at the site root by infra/urls.py)."""
+
+from django.urls import path
+
+from trading import pages
+
+urlpatterns = [
+    path("", pages.trader_page, name="trader-page"),
+]
