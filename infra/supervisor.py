@@ -62,6 +62,19 @@ class Ports:
     kafka: int = 9092
 
 
+def venue_streaming(venue: str) -> Callable[[], bool]:
+    """Ready when the venue pool has followed its stream far enough to quote the venue."""
+
+    def check() -> bool:
+        from infra.store import database
+        from infra.store.api import run
+        from trading.repository import Repository
+
+        return run(database(), lambda tr: Repository(tr).quote(venue, "BTC-USD")) is not None
+
+    return check
+
+
 def platform_env(var_dir: Path, ports: Ports, base: dict[str, str] | None = None) -> dict[str, str]:
     """The environment every part shares; each outside part can be overridden beforehand."""
     env = dict(base if base is not None else os.environ)
@@ -149,6 +162,7 @@ def platform_parts(
                     "-l",
                     "INFO",
                 ],
+                venue_streaming(venue),
             )
         )
     parts.append(Part("publisher", [*manage, "run_outbox_publisher"]))

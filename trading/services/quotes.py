@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from infra.store.api import Transaction
@@ -16,13 +17,21 @@ MAX_REWORK_PER_UPDATE = 100
 
 
 def record_quote(tr: Transaction, quote: VenueQuote, now: datetime) -> int:
-    """Keep `quote` unless a newer one is there; returns how many resting orders got an attempt."""
+    """Keep the venue's new touch; returns how many resting orders it gave an attempt."""
     repo = Repository(tr)
     current = repo.quote(quote.venue, quote.instrument)
-    if current is not None and current.version >= quote.version:
+    if current is not None and _same_touch(current, quote):
         return 0
-    repo.save_quote(quote)
+    # The version is ours, +1 per change: venues restart and renumber, the router must not.
+    repo.save_quote(replace(quote, version=(current.version + 1) if current else 1))
     return rework_resting(tr, quote.instrument, now)
+
+
+def _same_touch(a: VenueQuote, b: VenueQuote) -> bool:
+    def touch(q: VenueQuote) -> tuple[object, ...]:
+        return (q.best_bid, q.bid_size, q.best_ask, q.ask_size)
+
+    return touch(a) == touch(b)
 
 
 def rework_resting(tr: Transaction, instrument_symbol: str, now: datetime) -> int:
@@ -44,3 +53,15 @@ def rework_resting(tr: Transaction, instrument_symbol: str, now: datetime) -> in
         publish_delta(box, order, now)
         repo.save_order(order)
     return routed
+
+
+def reopen_venue(tr: Transaction, venue: str, now: datetime) -> int:
+    """The venue answers again: close its circuit and re-work resting orders everywhere."""
+    from trading.services.reference import set_venue_state
+
+    repo = Repository(tr)
+    record = repo.venue(venue)
+    if record is None or not record.circuit_open:
+        return 0
+    set_venue_state(tr, venue, circuit_open=False)
+    return sum(rework_resting(tr, i.symbol, now) for i in repo.instruments())

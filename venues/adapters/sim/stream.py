@@ -19,19 +19,30 @@ from websockets.sync.client import connect
 
 from infra.store.api import Database, Transaction, run
 from infra.store.keys import Subspace
-from trading.services.quotes import record_quote
+from trading.services.quotes import record_quote, reopen_venue
 from trading.services.reference import set_venue_state
 from venues.adapters.sim.parse import decode_book, decode_report, parse_to_quote, parse_to_report
 
 log = logging.getLogger(__name__)
 
-CURSOR = Subspace(("venues", "stream_cursor"))  # (venue) -> last seq handled, as text
+CURSOR = Subspace(("venues", "stream_cursor"))  # (venue) -> "session:last seq handled"
 RECONNECT_DELAY_S = 0.5
 
 
-def stream_cursor(tr: Transaction, venue: str) -> int:
+class NewSession(Exception):
+    """The venue restarted: its sequence numbers start over, so must our cursor."""
+
+
+def stream_cursor(tr: Transaction, venue: str) -> tuple[str, int]:
     data = tr.get(CURSOR.pack((venue,)))
-    return int(data) if data else 0
+    if not data:
+        return "", 0
+    session, _, seq = data.decode().rpartition(":")
+    return session, int(seq)
+
+
+def _set_cursor(tr: Transaction, venue: str, session: str, seq: int) -> None:
+    tr.set(CURSOR.pack((venue,)), f"{session}:{seq}".encode())
 
 
 class VenueStream:
@@ -45,22 +56,25 @@ class VenueStream:
     ) -> None:
         self.db, self.ws_url, self.venue = db, ws_url, venue
         self.emit, self.flush = emit, flush
+        self.session = ""
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
             try:
                 self._session(stop)
+            except NewSession:
+                continue
             except (OSError, WebSocketException) as error:
                 log.info("%s stream down: %s", self.venue, error)
                 run(self.db, lambda tr: set_venue_state(tr, self.venue, circuit_open=True))
             stop.wait(RECONNECT_DELAY_S)
 
     def _session(self, stop: threading.Event) -> None:
-        since = run(self.db, lambda tr: stream_cursor(tr, self.venue))
+        self.session, since = run(self.db, lambda tr: stream_cursor(tr, self.venue))
         with connect(
             f"{self.ws_url}/venues/{self.venue}/stream?since={since}", open_timeout=5
         ) as ws:
-            run(self.db, lambda tr: set_venue_state(tr, self.venue, circuit_open=False))
+            run(self.db, lambda tr: reopen_venue(tr, self.venue, datetime.now(UTC)))
             while not stop.is_set():
                 try:
                     text = ws.recv(timeout=0.5)
@@ -71,7 +85,14 @@ class VenueStream:
     def handle(self, text: str) -> None:
         raw = json.loads(text)
         kind = raw.get("type")
-        if kind == "execution_report":
+        if kind == "hello":
+            if raw["session"] != self.session:
+                session = raw["session"]
+                run(self.db, lambda tr: _set_cursor(tr, self.venue, session, 0))
+                if self.session:  # we asked from another run's cursor: ask again from 0
+                    raise NewSession(session)
+                self.session = session
+        elif kind == "execution_report":
             report = decode_report(text)
             try:
                 self.emit(parse_to_report(report, raw))
@@ -96,5 +117,6 @@ class VenueStream:
         run(self.db, lambda tr: self._advance_in(tr, seq))
 
     def _advance_in(self, tr: Transaction, seq: int) -> None:
-        if seq > stream_cursor(tr, self.venue):
-            tr.set(CURSOR.pack((self.venue,)), str(seq).encode())
+        session, current = stream_cursor(tr, self.venue)
+        if session == self.session and seq > current:
+            _set_cursor(tr, self.venue, session, seq)
