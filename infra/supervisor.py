@@ -75,6 +75,12 @@ def venue_streaming(venue: str) -> Callable[[], bool]:
     return check
 
 
+def consumer_ready(name: str) -> Callable[[], bool]:
+    from infra.bus.consume import ready_file
+
+    return lambda: ready_file(name).exists()
+
+
 def platform_env(var_dir: Path, ports: Ports, base: dict[str, str] | None = None) -> dict[str, str]:
     """The environment every part shares; each outside part can be overridden beforehand."""
     env = dict(base if base is not None else os.environ)
@@ -166,7 +172,7 @@ def platform_parts(
             )
         )
     parts.append(Part("publisher", [*manage, "run_outbox_publisher"]))
-    parts.append(Part("ingest", [*manage, "run_ingest"]))
+    parts.append(Part("ingest", [*manage, "run_ingest"], consumer_ready("ingest")))
     return parts
 
 
@@ -175,6 +181,8 @@ class Supervisor:
         self.parts, self.env, self.var_dir, self.cwd = parts, env, var_dir, cwd
         (var_dir / "log").mkdir(parents=True, exist_ok=True)
         (var_dir / "run").mkdir(parents=True, exist_ok=True)
+        for stale in (var_dir / "run").glob("*.ready"):  # left by a run that was killed
+            stale.unlink()
 
     def start(self) -> None:
         for part in self.parts:

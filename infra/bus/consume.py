@@ -8,9 +8,11 @@ last, so a crash replays the batch: every handler must be idempotent by message 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from infra.bus import kafka
@@ -40,6 +42,17 @@ class ConsumerSpec:
     batch_size: int = 500
 
 
+def ready_file(name: str) -> Path:
+    """Touched once the consumer holds its partitions: supervisors wait for it."""
+    return Path(os.environ.get("VAR_DIR", "var")) / "run" / f"{name}.ready"
+
+
+def _mark_ready(name: str) -> None:
+    path = ready_file(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch()
+
+
 def _where(message: Message) -> str:
     return f"{message.topic()}/{message.partition()}/{message.offset()}"
 
@@ -49,7 +62,7 @@ def consume(spec: ConsumerSpec, stop: threading.Event, poll_timeout_s: float = 0
     kafka.ensure_topics([spec.topic, spec.dead_letter_topic])
     consumer = kafka.consumer(spec.group_id)
     dead_letters = kafka.producer()
-    consumer.subscribe([spec.topic])
+    consumer.subscribe([spec.topic], on_assign=lambda *_: _mark_ready(spec.name))
     try:
         while not stop.is_set():
             batch = [m for m in consumer.consume(spec.batch_size, poll_timeout_s) if not m.error()]
@@ -77,4 +90,5 @@ def consume(spec: ConsumerSpec, stop: threading.Event, poll_timeout_s: float = 0
                 raise RuntimeError("dead-letter topic did not acknowledge: not committing")
             consumer.commit(asynchronous=False)
     finally:
+        ready_file(spec.name).unlink(missing_ok=True)
         consumer.close()

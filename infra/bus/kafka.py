@@ -44,6 +44,8 @@ def consumer(group_id: str, **overrides: Any) -> Consumer:
         # join is quick (the broker waits up to the session timeout for members to join).
         "session.timeout.ms": int(os.environ.get("KAFKA_SESSION_TIMEOUT_MS", 6000)),
         "heartbeat.interval.ms": 500,
+        # Fills travel through here: don't let an idle fetch sit on the broker for long.
+        "fetch.wait.max.ms": 10,
         **overrides,
     }
     return Consumer(config)
