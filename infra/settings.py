@@ -83,6 +83,8 @@ DATABASES = {
         os.environ.get("DATABASE_URL", _DEFAULT_DATABASE_URL), conn_max_age=60
     )
 }
+if "PYTEST_VERSION" in os.environ:  # a test database per run: two runs never drop each other's
+    DATABASES["default"]["TEST"] = {"NAME": f"test_backoffice_{os.getpid()}"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
