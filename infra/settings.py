@@ -80,7 +80,7 @@ _DEFAULT_DATABASE_URL = (
 )
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", _DEFAULT_DATABASE_URL), conn_max_age=60
+        os.environ.get("DATABASE_URL") or _DEFAULT_DATABASE_URL, conn_max_age=60
     )
 }
 if "PYTEST_VERSION" in os.environ:  # a test database per run: two runs never drop each other's
