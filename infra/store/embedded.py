@@ -42,6 +42,7 @@ _SCHEMA = (
     "INSERT OR IGNORE INTO meta VALUES ('version', 0)",
 )
 _VERSIONSTAMP_PLACEHOLDER = 10
+CHECKPOINT_INTERVAL_S = 0.5
 
 
 def _add(current: bytes | None, delta: int) -> bytes:
@@ -74,6 +75,8 @@ class EmbeddedDatabase:
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._committed = threading.Condition()
+        self._closed = threading.Event()
+        threading.Thread(target=self._checkpointer, name="store-checkpoint", daemon=True).start()
         conn = self.acquire()
         for statement in _SCHEMA:
             conn.execute(statement)
@@ -86,6 +89,8 @@ class EmbeddedDatabase:
         conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
+        # Checkpoints (which fsync) run on the checkpointer thread, not inside commits.
+        conn.execute("PRAGMA wal_autocheckpoint=0")
         with self._lock:
             self._all.append(conn)
         return conn
@@ -133,7 +138,20 @@ class EmbeddedDatabase:
         finally:
             conn.close()
 
+    def _checkpointer(self) -> None:
+        """Fold the WAL into the database file every so often, off the commit path."""
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
+        try:
+            while not self._closed.wait(CHECKPOINT_INTERVAL_S):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.OperationalError:
+                    continue  # busy: the next round will do it
+        finally:
+            conn.close()
+
     def close(self) -> None:
+        self._closed.set()
         with self._lock:
             for conn in self._all:
                 conn.close()
