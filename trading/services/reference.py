@@ -11,7 +11,7 @@ from ledger.domain.entries import transfer_entry
 from trading import outbox as ob
 from trading.domain.errors import InvalidField
 from trading.domain.instruments import DEFAULT_INSTRUMENTS, DEFAULT_VENUES
-from trading.domain.money import parse_decimal
+from trading.domain.money import MINOR_UNIT, parse_decimal
 from trading.repository import Repository, Trader, VenueRecord
 from trading.services.execution import entry_payload
 
@@ -80,6 +80,8 @@ def deposit(
     value = parse_decimal(amount, field="amount")
     if not value:
         raise InvalidField("must not be zero", field="amount")
+    if value != value.quantize(MINOR_UNIT):
+        raise InvalidField("at most 8 decimal places", field="amount")
     if not asset or not asset.isalnum() or len(asset) > 12:
         raise InvalidField("must be an asset code like USD", field="asset")
     if Repository(tr).trader(trader_id) is None:
