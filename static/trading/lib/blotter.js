@@ -1,0 +1,198 @@
+// The live blotter: one row per order, keyed by order id, updated in place.
+
+import { fill, flash, h, setText } from "./dom.js";
+import {
+  attemptText,
+  filledPercent,
+  fullTime,
+  progressText,
+  shortId,
+  stateLabel,
+  timeOfDay,
+  trimDecimal,
+} from "./format.js";
+import { CANCELABLE_STATES, OPEN_STATES } from "./orders.js";
+
+const COLUMNS = 10;
+
+export class Blotter {
+  /** baseOf(symbol) -> "BTC"; onCancel(orderId) -> Promise. */
+  constructor(table, { baseOf, onCancel }) {
+    this.body = table.tBodies[0];
+    this.baseOf = baseOf;
+    this.onCancel = onCancel;
+    this.rows = new Map();
+    this.filter = "all";
+    this.loaded = false;
+  }
+
+  setFilter(filter) {
+    this.filter = filter;
+    for (const row of this.rows.values()) this.applyFilter(row);
+    this.updateEmpty();
+  }
+
+  /** Show `orders` (newest first): add, update and reorder rows; rows of others stay. */
+  render(orders) {
+    this.loaded = true;
+    let previous = null;
+    for (const order of orders) {
+      const row = this.upsert(order, { quiet: true });
+      const expected = previous ? previous.nextElementSibling : this.body.firstElementChild;
+      if (expected !== row) {
+        if (previous) previous.after(row);
+        else this.body.prepend(row);
+      }
+      previous = row;
+    }
+    this.updateEmpty();
+  }
+
+  /** Add or update one order's row; a changed row flashes unless `quiet`. */
+  upsert(order, { quiet = false } = {}) {
+    let row = this.rows.get(order.order_id);
+    const isNew = !row;
+    if (isNew) {
+      row = this.createRow(order);
+      this.rows.set(order.order_id, row);
+      this.insertSorted(row, order);
+    }
+    const changed = String(order.seq) !== row.dataset.seq;
+    this.fillRow(row, order);
+    this.applyFilter(row);
+    if (!quiet && (changed || isNew)) flash(row);
+    this.updateEmpty();
+    return row;
+  }
+
+  insertSorted(row, order) {
+    row.dataset.createdAt = order.created_at || "";
+    for (const other of this.body.querySelectorAll("tr[data-order-id]")) {
+      if (isNewer(row, other)) {
+        other.before(row);
+        return;
+      }
+    }
+    this.body.append(row);
+  }
+
+  createRow(order) {
+    const cell = (name, extra = {}) => h("td", { class: name, ...extra });
+    const row = h(
+      "tr",
+      { dataset: { orderId: order.order_id } },
+      h("td", { class: "order" }, h("span", { class: "time mono" }), h("span", { class: "order-id mono" })),
+      cell("instrument"),
+      cell("side"),
+      cell("type"),
+      h(
+        "td",
+        { class: "filled" },
+        h("span", { class: "progress mono" }),
+        h("span", { class: "bar", "aria-hidden": "true" }, h("span", { class: "bar-fill" })),
+      ),
+      cell("limit num mono"),
+      cell("avg-price num mono"),
+      h("td", { class: "state-cell" }, h("span", { class: "badge state" })),
+      cell("attempts"),
+      h(
+        "td",
+        { class: "actions" },
+        h("button", { type: "button", class: "btn btn-cancel", hidden: true }, "Cancel"),
+      ),
+    );
+    row.querySelector(".btn-cancel").addEventListener("click", () => this.cancel(row));
+    return row;
+  }
+
+  fillRow(row, order) {
+    const get = (selector) => row.querySelector(selector);
+    row.dataset.seq = String(order.seq);
+    row.dataset.state = order.state;
+    const time = get(".time");
+    setText(time, timeOfDay(order.created_at));
+    time.title = fullTime(order.created_at);
+    const id = get(".order-id");
+    setText(id, shortId(order.order_id, 4));
+    id.title = order.client_order_id
+      ? `${order.order_id}\nclient order id: ${order.client_order_id}`
+      : order.order_id;
+    setText(get(".instrument"), order.instrument || "");
+    const side = get(".side");
+    setText(side, order.side || "");
+    side.dataset.side = order.side || "";
+    const tif = order.time_in_force ? ` ${order.time_in_force}` : "";
+    setText(get(".type"), `${order.order_type || ""}${tif}`);
+    setText(get(".progress"), progressText(order, this.baseOf(order.instrument)));
+    get(".bar-fill").style.width = `${filledPercent(order)}%`;
+    setText(get(".limit"), order.limit_price == null ? "market" : trimDecimal(order.limit_price));
+    setText(get(".avg-price"), order.average_price == null ? "—" : trimDecimal(order.average_price));
+    const badge = get(".state");
+    setText(badge, stateLabel(order.state));
+    badge.dataset.state = order.state;
+    badge.title = order.reason ? `${order.state}: ${order.reason}` : order.state;
+    this.fillAttempts(get(".attempts"), order.attempts || []);
+    const button = get(".btn-cancel");
+    button.hidden = !OPEN_STATES.has(order.state);
+    if (!button.dataset.busy) button.disabled = !CANCELABLE_STATES.has(order.state);
+    setText(button, order.state === "cancel_pending" ? "Canceling…" : "Cancel");
+  }
+
+  fillAttempts(cell, attempts) {
+    const key = attempts.map(attemptText).join("|");
+    if (cell.dataset.key === key) return;
+    cell.dataset.key = key;
+    fill(
+      cell,
+      attempts.map((attempt) =>
+        h(
+          "span",
+          { class: "attempt mono", dataset: { state: attempt.state, attemptId: attempt.attempt_id } },
+          attemptText(attempt),
+        ),
+      ),
+    );
+  }
+
+  async cancel(row) {
+    const button = row.querySelector(".btn-cancel");
+    button.dataset.busy = "1";
+    button.disabled = true;
+    try {
+      await this.onCancel(row.dataset.orderId);
+    } finally {
+      delete button.dataset.busy;
+      button.disabled = !CANCELABLE_STATES.has(row.dataset.state);
+    }
+  }
+
+  applyFilter(row) {
+    row.hidden = this.filter === "open" && !OPEN_STATES.has(row.dataset.state);
+  }
+
+  updateEmpty() {
+    const visible = [...this.rows.values()].some((row) => !row.hidden);
+    let empty = this.body.querySelector("tr.empty");
+    if (visible || !this.loaded) {
+      if (empty && this.loaded) empty.remove();
+      return;
+    }
+    const text = this.filter === "open" ? "No open orders." : "No orders yet.";
+    if (!empty) {
+      empty = h("tr", { class: "empty" }, h("td", { colspan: COLUMNS }));
+      this.body.append(empty);
+    }
+    setText(empty.firstElementChild, text);
+  }
+
+  showError(message) {
+    if (this.rows.size) return;
+    fill(this.body, h("tr", { class: "empty error" }, h("td", { colspan: COLUMNS }, message)));
+  }
+}
+
+function isNewer(row, other) {
+  const a = row.dataset.createdAt;
+  const b = other.dataset.createdAt || "";
+  return a > b || (a === b && row.dataset.orderId > other.dataset.orderId);
+}
