@@ -10,40 +10,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 import msgspec
 
 from infra.store.api import Database, FDBError, run
-from trading.domain.reports import ExecType, ExecutionReport
+from trading.domain.reports import ExecutionReport
 from trading.services.execution import Outcome, apply_execution_reports
 
 log = logging.getLogger(__name__)
 
 
-class ReportMessage(msgspec.Struct, forbid_unknown_fields=False):
-    """The wire shape adapters produce (decimals as strings)."""
-
-    message_id: str
-    venue: str
-    exec_id: str
-    order_id: str
-    attempt_id: str
-    exec_type: ExecType
-    cum_quantity: Decimal
-    leaves_quantity: Decimal
-    last_quantity: Decimal = Decimal(0)
-    last_price: Decimal = Decimal(0)
-    fee: Decimal = Decimal(0)
-    fee_asset: str = ""
-    venue_fill_id: str | None = None
-    reason: str | None = None
-    transact_time: datetime | None = None
-    raw: dict[str, Any] = {}
-
-
-_decoder = msgspec.json.Decoder(ReportMessage)
+# Decoded straight into the domain's report: the wire shape is the dataclass (decimals as
+# strings, times ISO 8601), and msgspec checks every type on the way in.
+_decoder = msgspec.json.Decoder(ExecutionReport)
 
 
 class BadReport(ValueError):
@@ -52,15 +32,21 @@ class BadReport(ValueError):
 
 def parse_report(data: bytes) -> ExecutionReport:
     try:
-        m = _decoder.decode(data)
+        report = _decoder.decode(data)
     except msgspec.DecodeError as error:
         raise BadReport(str(error)) from None
-    numbers = (m.cum_quantity, m.leaves_quantity, m.last_quantity, m.last_price, m.fee)
+    numbers = (
+        report.cum_quantity,
+        report.leaves_quantity,
+        report.last_quantity,
+        report.last_price,
+        report.fee,
+    )
     if any(not n.is_finite() or n < 0 for n in numbers):
         raise BadReport("quantities, prices and fees must be finite and not negative")
-    if m.transact_time is not None and m.transact_time.tzinfo is None:
+    if report.transact_time is not None and report.transact_time.tzinfo is None:
         raise BadReport("transact_time must carry a time zone")
-    return ExecutionReport(**msgspec.structs.asdict(m))
+    return report
 
 
 def apply_batch(db: Database, reports: Sequence[ExecutionReport]) -> list[Outcome]:

@@ -107,12 +107,14 @@ def publish_delta(
     )
 
 
-def place_command(
-    order: Order, attempt: Attempt, instrument: Instrument, now: datetime
+def _command(
+    topic: str, order: Order, attempt: Attempt, now: datetime, **details: object
 ) -> ob.OutboxMessage:
+    """A command for the attempt's venue pool (queue venue.<VENUE>), keyed by the order."""
+    action = "place" if topic == ob.PLACE_COMMAND else "cancel"
     return ob.OutboxMessage(
-        message_id=f"{order.order_id}:{attempt.attempt_id}:place",
-        topic=ob.PLACE_COMMAND,
+        message_id=f"{order.order_id}:{attempt.attempt_id}:{action}",
+        topic=topic,
         key=order.order_id,
         destination=f"venue.{attempt.venue}",
         created_at=now,
@@ -121,27 +123,27 @@ def place_command(
             "attempt_id": attempt.attempt_id,
             "client_order_id": order.venue_client_order_id(attempt),
             "venue": attempt.venue,
-            "instrument": instrument.symbol,
-            "side": order.side.value,
-            "quantity": display(attempt.quantity),
-            "type": "limit",
-            "price": display(attempt.limit_price),
-            "time_in_force": "IOC",
+            **details,
         },
+    )
+
+
+def place_command(
+    order: Order, attempt: Attempt, instrument: Instrument, now: datetime
+) -> ob.OutboxMessage:
+    return _command(
+        ob.PLACE_COMMAND,
+        order,
+        attempt,
+        now,
+        instrument=instrument.symbol,
+        side=order.side.value,
+        quantity=display(attempt.quantity),
+        type="limit",
+        price=display(attempt.limit_price),
+        time_in_force="IOC",
     )
 
 
 def cancel_command(order: Order, attempt: Attempt, now: datetime) -> ob.OutboxMessage:
-    return ob.OutboxMessage(
-        message_id=f"{order.order_id}:{attempt.attempt_id}:cancel",
-        topic=ob.CANCEL_COMMAND,
-        key=order.order_id,
-        destination=f"venue.{attempt.venue}",
-        created_at=now,
-        payload={
-            "order_id": order.order_id,
-            "attempt_id": attempt.attempt_id,
-            "client_order_id": order.venue_client_order_id(attempt),
-            "venue": attempt.venue,
-        },
-    )
+    return _command(ob.CANCEL_COMMAND, order, attempt, now)
