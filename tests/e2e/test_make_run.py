@@ -58,7 +58,7 @@ def test_make_run_serves_the_seed_scenario_and_stops_cleanly(tmp_path):
                 message = json.loads(ws.recv(timeout=30))
                 if message.get("order_id") == order["order_id"]:
                     deltas.append(message)
-        assert [d["seq"] for d in deltas] == list(range(2, 2 + len(deltas)))  # every seq, in order
+        assert [d["seq"] for d in deltas] == list(range(1, 1 + len(deltas)))  # every seq, in order
         progress = [(Decimal(d["filled_quantity"]), Decimal(d["quantity"])) for d in deltas]
         assert (Decimal("1.2"), Decimal(3)) in progress
         assert progress[-1] == (Decimal(3), Decimal(3))
