@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 
 from infra.store.api import Transaction
-from infra.store.keys import Subspace, Versionstamp
+from infra.store.keys import Subspace, versionstamp
 from ledger.domain.entries import JournalEntry
 from trading import codec
 
@@ -25,7 +25,7 @@ def post(tr: Transaction, entry: JournalEntry) -> bool:
         return False
     tr.set(key, codec.encode(entry))
     tr.set_versionstamped_key(
-        ENTRY_LOG.pack_with_versionstamp((Versionstamp(),)), entry.entry_id.encode()
+        ENTRY_LOG.pack_with_versionstamp((versionstamp(tr),)), entry.entry_id.encode()
     )
     for posting in entry.postings:
         tr.add(BALANCE.pack((posting.account, posting.asset)), posting.amount)

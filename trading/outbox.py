@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from infra.store.api import Transaction
-from infra.store.keys import Subspace, Versionstamp
+from infra.store.keys import Subspace, versionstamp
 from trading import codec
 
 ROOT = Subspace(("outbox",))
@@ -57,10 +57,10 @@ class Outbox:
     written: list[OutboxMessage] = field(default_factory=list)
 
     def write(self, message: OutboxMessage) -> None:
-        key = MESSAGES.pack_with_versionstamp((Versionstamp(user_version=len(self.written)),))
+        key = MESSAGES.pack_with_versionstamp((versionstamp(self.tr),))
         self.tr.set_versionstamped_key(key, codec.encode(message))
         if not self.written:
-            self.tr.add(SIGNAL, 1)
+            self.tr.add(SIGNAL, 1)  # several Outbox objects in one transaction add more: fine
         self.written.append(message)
 
 

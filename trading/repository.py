@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from infra.store.api import Transaction
-from infra.store.keys import Versionstamp
+from infra.store.keys import versionstamp
 from trading import codec, keys
 from trading.domain.errors import InvalidField, UnknownOrder
 from trading.domain.instruments import Instrument, Venue
@@ -105,14 +105,12 @@ class Repository:
     def fill_seen(self, venue: str, venue_fill_id: str) -> bool:
         return self.tr.get(keys.VENUE_FILL.pack((venue, venue_fill_id))) is not None
 
-    def save_fill(self, trader_id: str, fill: Fill, user_version: int) -> None:
+    def save_fill(self, trader_id: str, fill: Fill) -> None:
         self.tr.set(keys.FILL.pack((fill.order_id, fill.fill_id)), codec.encode(fill))
         self.tr.add(keys.COUNTER.pack(("fills", fill.venue)), 1)
         self.tr.set(keys.VENUE_FILL.pack((fill.venue, fill.venue_fill_id)), fill.fill_id.encode())
         self.tr.set_versionstamped_key(
-            keys.FILL_BY_TRADER.pack_with_versionstamp(
-                (trader_id, Versionstamp(user_version=user_version))
-            ),
+            keys.FILL_BY_TRADER.pack_with_versionstamp((trader_id, versionstamp(self.tr))),
             codec.encode([fill.order_id, fill.fill_id]),
         )
 
@@ -148,7 +146,7 @@ class Repository:
 
     def quarantine(self, record: dict[str, object]) -> None:
         self.tr.set_versionstamped_key(
-            keys.QUARANTINE.pack_with_versionstamp((Versionstamp(),)), codec.encode(record)
+            keys.QUARANTINE.pack_with_versionstamp((versionstamp(self.tr),)), codec.encode(record)
         )
 
     def raw_reports(self, order_id: str) -> list[dict[str, object]]:

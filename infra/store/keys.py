@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import types
+import weakref
 
 import fdb
 
@@ -63,4 +64,18 @@ unpack = fdb_tuple.unpack
 pack_with_versionstamp = fdb_tuple.pack_with_versionstamp
 Versionstamp = fdb_tuple.Versionstamp
 
-__all__ = ["Subspace", "Versionstamp", "pack", "pack_with_versionstamp", "unpack"]
+_user_versions: weakref.WeakKeyDictionary[object, int] = weakref.WeakKeyDictionary()
+
+
+def versionstamp(tr: object) -> Versionstamp:  # type: ignore[valid-type]
+    """An incomplete versionstamp unique within `tr`: its user version counts up per transaction.
+
+    Every versionstamped key of one transaction shares the commit version, so keys that would
+    otherwise be equal must differ in the user version, whichever code path writes them.
+    """
+    n = _user_versions.get(tr, 0)
+    _user_versions[tr] = n + 1
+    return Versionstamp(user_version=n)
+
+
+__all__ = ["Subspace", "Versionstamp", "pack", "pack_with_versionstamp", "unpack", "versionstamp"]

@@ -99,7 +99,7 @@ def _book_fill(
     position = repo.position(order.trader_id, order.instrument)
     position.apply_fill(order.side, fill.quantity, fill.price)
     repo.save_position(position)
-    repo.save_fill(order.trader_id, fill, user_version=order.fill_count)
+    repo.save_fill(order.trader_id, fill)
     box.write(
         ob.OutboxMessage(
             message_id=f"{fill.fill_id}:fill",

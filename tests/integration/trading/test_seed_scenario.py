@@ -113,3 +113,26 @@ def test_an_overfill_is_quarantined_and_nothing_else_changes(db):
     quarantined = read(db, lambda r: r.quarantined())
     assert "overfill" in quarantined[0]["reason_refused"]
     assert run(db, find_violations) == []
+
+
+def test_a_batch_of_reports_in_one_transaction_keeps_every_message_in_order(db):
+    from trading.services.execution import apply_execution_reports
+
+    first, second = place_seed_order(db, "O-b1"), place_seed_order(db, "O-b2")
+    batch = [
+        report(o.order_id, "EA-1", "SIM-A", kind, cum=cum, qty=qty, price="9980")
+        for o in (first, second)
+        for kind, cum, qty in (("new", "0", "0"), ("trade", "0.6", "0.6"), ("expired", "0.6", "0"))
+    ]
+    run(db, lambda tr: apply_execution_reports(tr, batch, NOW))
+    rows = run(db, lambda tr: outbox.read_after(tr, None, 1000))
+    for order in (first, second):
+        seqs = [
+            m.payload["seq"]
+            for _, m in rows
+            if m.key == order.order_id and m.topic == outbox.ORDER_EVENTS
+        ]
+        assert seqs == [1, 2, 3, 4]
+    fills = run(db, lambda tr: Repository(tr).trader_fills(TRADER))
+    assert {f.order_id for _, f in fills} == {"O-b1", "O-b2"}
+    assert run(db, find_violations) == []
