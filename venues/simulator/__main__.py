@@ -1,24 +1,45 @@
 """python -m venues.simulator [--host 127.0.0.1] [--port 8100] [--seed-books] [--seed N]"""
 
+from __future__ import annotations
+
 import argparse
+import logging
 
 from aiohttp import web
 
 from venues.simulator.app import make_app
+from venues.simulator.market import VENUES
+
+SHUTDOWN_TIMEOUT_S = 5.0
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="The venue simulator (SIM-A, SIM-B).")
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m venues.simulator",
+        description="The venue simulator: venues SIM-A and SIM-B over HTTP and websockets.",
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8100)
     parser.add_argument("--seed-books", action="store_true", help="load the seed's market")
-    parser.add_argument("--seed", type=int, default=None, help="random seed for faults")
-    args = parser.parse_args()
+    parser.add_argument("--seed", type=int, default=None, help="seed of the fault dice")
+    parser.add_argument("--log-level", default="INFO")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger(__name__).info(
+        "venue simulator (%s) on http://%s:%d/, control at /control/",
+        ", ".join(spec.name for spec in VENUES),
+        args.host,
+        args.port,
+    )
     web.run_app(
         make_app(seed_books=args.seed_books, seed=args.seed),
         host=args.host,
         port=args.port,
         print=None,
+        access_log=None,
+        shutdown_timeout=SHUTDOWN_TIMEOUT_S,
     )
 
 

@@ -1,197 +1,223 @@
-"""The simulator's HTTP and websocket server (aiohttp): trading API, stream, control API."""
+"""The simulator's server (aiohttp): the trading API and stream per venue, the control API.
+
+Handlers decode, call the venue once, and answer; the venue does the rest. Faults that live
+on the wire are applied here: latency before every trading answer, the dropped ack, 503 down.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import random
-import uuid
+import logging
+import re
 from decimal import Decimal
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
+from aiohttp.typedefs import Handler
 
-from venues.simulator.book import Book
-from venues.simulator.venue import Faults, Venue
+from venues.simulator.book import BadBook, Book
+from venues.simulator.faults import BadFaults, Faults
+from venues.simulator.market import make_venues
+from venues.simulator.orders import INSTRUMENT, BadOrder, OrderRequest, Status
+from venues.simulator.stream import STREAMS_KEY, close_all_streams, serve_stream
+from venues.simulator.venue import CancelResult, Venue, VenueFull
 
-VENUES = {"SIM-A": Decimal("0.001"), "SIM-B": Decimal("0.001")}
-SEED_BOOKS = {
-    ("SIM-A", "BTC-USD"): {"asks": [["9980", "1.2"]], "bids": [["9970", "2"]]},
-    ("SIM-B", "BTC-USD"): {"asks": [["9985", "5"]], "bids": [["9975", "4"]]},
-    ("SIM-A", "ETH-USD"): {"asks": [["2000", "10"]], "bids": [["1995", "10"]]},
-    ("SIM-B", "ETH-USD"): {"asks": [["2001", "20"]], "bids": [["1996", "20"]]},
-}
-VENUES_KEY = web.AppKey("venues", dict)
-SESSION_KEY = web.AppKey("session", str)
+log = logging.getLogger(__name__)
+
+VENUES_KEY = web.AppKey("venues", dict[str, Venue])
+MAX_BODY_BYTES = 64 * 1024
+_SINCE = re.compile(r"\d{1,18}")
 
 
-def _venue(request: web.Request) -> Venue:
-    venue = request.app[VENUES_KEY].get(request.match_info["venue"])
+class Refused(Exception):
+    """A request answered with an error status and `{"error": reason}`."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every refusal as JSON `{"error": reason}`, aiohttp's own (404, 405, 413) included."""
+    try:
+        return await handler(request)
+    except Refused as refused:
+        return web.json_response({"error": refused.reason}, status=refused.status)
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        return web.json_response({"error": error.reason}, status=error.status)
+
+
+def _venue(request: web.Request, *, unknown_status: int) -> Venue:
+    name = request.match_info["venue"]
+    venues = request.app[VENUES_KEY]
+    venue = venues.get(name)
     if venue is None:
-        raise web.HTTPNotFound(
-            text=json.dumps({"error": "unknown venue"}), content_type="application/json"
-        )
+        known = ", ".join(sorted(venues))
+        raise Refused(unknown_status, f"unknown venue {name!r} (known: {known})")
     return venue
 
 
-def _json(status: int, body: Any) -> web.Response:
-    return web.json_response(body, status=status)
-
-
-async def _body(request: web.Request) -> dict[str, Any]:
+async def _body(request: web.Request, *, empty_is: dict[str, Any] | None = None) -> dict[str, Any]:
     try:
-        body = await request.json()
-    except ValueError:
-        raise web.HTTPBadRequest(
-            text=json.dumps({"error": "body must be JSON"}), content_type="application/json"
-        ) from None
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise Refused(413, f"body over {MAX_BODY_BYTES} bytes") from None
+    if not raw.strip() and empty_is is not None:
+        return empty_is
+    try:
+        body = json.loads(raw, parse_float=Decimal, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as error:  # not JSON, not UTF-8, or nested too deep
+        raise Refused(400, f"body must be JSON: {error}") from None
     if not isinstance(body, dict):
-        raise web.HTTPBadRequest(
-            text=json.dumps({"error": "body must be an object"}), content_type="application/json"
-        )
+        raise Refused(400, "body must be a JSON object")
     return body
 
 
-async def _trading_gate(venue: Venue) -> None:
-    """Latency on every answer; 503 while the venue is down."""
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a number here")
+
+
+# --- trading API ------------------------------------------------------------------------
+
+
+async def _answer(venue: Venue, status: int, body: dict[str, Any]) -> web.Response:
+    """Every trading answer waits out the venue's latency first."""
     if venue.faults.latency_ms:
         await asyncio.sleep(venue.faults.latency_ms / 1000)
-    if venue.faults.down:
-        raise web.HTTPServiceUnavailable(
-            text=json.dumps({"error": "venue down"}), content_type="application/json"
-        )
+    return web.json_response(body, status=status)
+
+
+def _down(venue: Venue) -> dict[str, Any]:
+    return {"error": f"{venue.name} is down"}
 
 
 async def place(request: web.Request) -> web.StreamResponse:
-    venue = _venue(request)
-    body = await _body(request)
-    await _trading_gate(venue)
+    venue = _venue(request, unknown_status=404)
+    if venue.faults.down:
+        return await _answer(venue, 503, _down(venue))
     try:
-        status, answer = venue.place(body)
-    except ValueError as error:
-        return _json(400, {"error": str(error)})
-    if status == 200 and venue.rng.random() < venue.faults.drop_ack_rate:
-        # The order is in and executed, but the answer never arrives: the client must ask.
-        assert request.transport is not None
-        request.transport.close()
-        raise asyncio.CancelledError
-    return _json(status, answer)
+        order, known = venue.place(OrderRequest.parse(await _body(request)))
+    except Refused as refused:
+        return await _answer(venue, refused.status, {"error": refused.reason})
+    except BadOrder as error:
+        return await _answer(venue, 400, {"error": str(error)})
+    except VenueFull as error:
+        return await _answer(venue, 503, {"error": str(error)})
+    if known:
+        return await _answer(venue, 409, order.to_wire())
+    if order.status is not Status.REJECTED and venue.strikes(venue.faults.drop_ack_rate):
+        # The order is in and has executed, but its answer never arrives: the client must ask.
+        if venue.faults.latency_ms:
+            await asyncio.sleep(venue.faults.latency_ms / 1000)
+        if request.transport is not None:
+            request.transport.close()
+        log.info("%s: dropped the ack of %s", venue.name, order.client_order_id)
+        return web.Response(status=200)  # written to a closed transport: never delivered
+    return await _answer(venue, 200, order.ack())
 
 
 async def query(request: web.Request) -> web.Response:
-    venue = _venue(request)
-    await _trading_gate(venue)
-    order = venue.orders.get(request.match_info["coid"])
-    return _json(200, order.view()) if order else _json(404, {"error": "unknown order"})
+    venue = _venue(request, unknown_status=404)
+    if venue.faults.down:
+        return await _answer(venue, 503, _down(venue))
+    order = venue.order(request.match_info["client_order_id"])
+    if order is None:
+        return await _answer(venue, 404, {"error": "unknown order"})
+    return await _answer(venue, 200, order.to_wire())
 
 
 async def cancel(request: web.Request) -> web.Response:
-    venue = _venue(request)
-    await _trading_gate(venue)
-    status, answer = venue.cancel(request.match_info["coid"])
-    return _json(status, answer)
-
-
-async def stream(request: web.Request) -> web.WebSocketResponse:
-    venue = _venue(request)
+    venue = _venue(request, unknown_status=404)
     if venue.faults.down:
-        raise web.HTTPServiceUnavailable(text="venue down")
-    try:
-        since = int(request.query.get("since", "0"))
-    except ValueError:
-        raise web.HTTPBadRequest(text="since must be an integer") from None
-    ws = web.WebSocketResponse(heartbeat=10)
-    await ws.prepare(request)
-    queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
-    venue.subscribers.add(queue)
-    try:
-        # A session id per simulator run: a client whose cursor is from another run starts over.
-        await ws.send_str(
-            json.dumps({"type": "hello", "venue": venue.name, "session": request.app[SESSION_KEY]})
-        )
-        for message in venue.replay(since):
-            await ws.send_str(json.dumps(message))
-        for instrument in sorted(venue.books):
-            await ws.send_str(json.dumps({**venue.book_message(instrument), "seq": 0}))
-        reader = asyncio.ensure_future(ws.receive())
-        while True:
-            getter = asyncio.ensure_future(queue.get())
-            done, _ = await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
-            if reader in done:
-                getter.cancel()
-                message = reader.result()
-                if message.type in (
-                    WSMsgType.CLOSE,
-                    WSMsgType.CLOSING,
-                    WSMsgType.CLOSED,
-                    WSMsgType.ERROR,
-                ):
-                    break
-                reader = asyncio.ensure_future(ws.receive())
-                continue
-            item = getter.result()
-            if item is None:  # the venue went down
-                break
-            await ws.send_str(json.dumps(item))
-        reader.cancel()
-    finally:
-        venue.subscribers.discard(queue)
-        await ws.close()
-    return ws
+        return await _answer(venue, 503, _down(venue))
+    result, order = venue.cancel(request.match_info["client_order_id"])
+    if order is None:
+        return await _answer(venue, 404, {"error": "unknown order"})
+    return await _answer(venue, 200 if result is CancelResult.CANCELED else 409, order.to_wire())
+
+
+async def stream(request: web.Request) -> web.StreamResponse:
+    venue = _venue(request, unknown_status=404)
+    since = request.query.get("since", "0")
+    if not _SINCE.fullmatch(since):
+        return await _answer(venue, 400, {"error": "since must be a whole number >= 0"})
+    if venue.faults.down:
+        return await _answer(venue, 503, _down(venue))
+    return await serve_stream(request, venue, int(since))
+
+
+# --- control API ------------------------------------------------------------------------
+
+
+def _instrument(request: web.Request) -> str:
+    instrument = request.match_info["instrument"]
+    if not INSTRUMENT.fullmatch(instrument):
+        raise Refused(400, f'instrument must be a symbol like "BTC-USD", not {instrument!r}')
+    return instrument
+
+
+def _book_answer(venue: Venue, instrument: str, book: Book) -> web.Response:
+    return web.json_response({"venue": venue.name, "instrument": instrument, **book.to_wire()})
 
 
 async def put_book(request: web.Request) -> web.Response:
-    venue = _venue(request)
+    venue = _venue(request, unknown_status=400)
+    instrument = _instrument(request)
     body = await _body(request)
+    unknown = sorted(set(body) - {"asks", "bids"})
+    if unknown:
+        raise Refused(400, f"unknown fields: {', '.join(unknown)} (a book has asks and bids)")
     try:
-        book = Book.from_levels(body.get("asks", []), body.get("bids", []))
-    except (ValueError, ArithmeticError, TypeError) as error:
-        return _json(400, {"error": f"bad book: {error}"})
-    venue.set_book(request.match_info["instrument"], book)
-    return await get_book(request)
+        book = Book.parse(body.get("asks"), body.get("bids"))
+    except BadBook as error:
+        raise Refused(400, f"bad book: {error}") from None
+    venue.set_book(instrument, book)
+    log.info("%s %s book: %s", venue.name, instrument, book.to_wire())
+    return _book_answer(venue, instrument, book)
 
 
 async def get_book(request: web.Request) -> web.Response:
-    venue = _venue(request)
-    instrument = request.match_info["instrument"]
-    book = venue.books.setdefault(instrument, Book())
-    return _json(200, {"venue": venue.name, "instrument": instrument, **book.levels()})
+    venue = _venue(request, unknown_status=400)
+    instrument = _instrument(request)
+    book = venue.book(instrument)
+    if book is None:
+        raise Refused(404, f"{venue.name} has no {instrument} book")
+    return _book_answer(venue, instrument, book)
 
 
 async def put_faults(request: web.Request) -> web.Response:
-    venue = _venue(request)
+    venue = _venue(request, unknown_status=400)
     try:
-        faults = Faults.parse(await _body(request))
-    except (ValueError, TypeError) as error:
-        return _json(400, {"error": str(error)})
-    venue.faults = faults
-    if faults.down:
-        venue.close_streams()
-    return _json(200, faults.as_dict())
+        faults = Faults.parse(await _body(request, empty_is={}))
+    except BadFaults as error:
+        raise Refused(400, str(error)) from None
+    venue.set_faults(faults)
+    log.info("%s faults: %s", venue.name, faults.to_wire())
+    return web.json_response(faults.to_wire())
 
 
 async def get_faults(request: web.Request) -> web.Response:
-    return _json(200, _venue(request).faults.as_dict())
+    return web.json_response(_venue(request, unknown_status=400).faults.to_wire())
 
 
 async def health(request: web.Request) -> web.Response:
-    return _json(200, {"status": "ok"})
+    return web.json_response({"status": "ok"})
 
 
 def make_app(*, seed_books: bool = False, seed: int | None = None) -> web.Application:
-    app = web.Application()
-    rng = random.Random(seed)
-    venues = {name: Venue(name, fee, rng) for name, fee in VENUES.items()}
-    if seed_books:
-        for (venue, instrument), levels in SEED_BOOKS.items():
-            venues[venue].books[instrument] = Book.from_levels(levels["asks"], levels["bids"])
-    app[VENUES_KEY] = venues
-    app[SESSION_KEY] = uuid.uuid4().hex
+    app = web.Application(middlewares=[json_errors], client_max_size=MAX_BODY_BYTES)
+    app[VENUES_KEY] = make_venues(seed=seed, seed_books=seed_books)
+    app[STREAMS_KEY] = set()
+    app.on_shutdown.append(close_all_streams)
     app.add_routes(
         [
             web.post("/venues/{venue}/orders", place),
-            web.get("/venues/{venue}/orders/{coid}", query),
-            web.delete("/venues/{venue}/orders/{coid}", cancel),
+            web.get("/venues/{venue}/orders/{client_order_id}", query),
+            web.delete("/venues/{venue}/orders/{client_order_id}", cancel),
             web.get("/venues/{venue}/stream", stream),
             web.put("/control/books/{venue}/{instrument}", put_book),
             web.get("/control/books/{venue}/{instrument}", get_book),

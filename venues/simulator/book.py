@@ -1,53 +1,122 @@
-"""An order book per instrument and the matching of IOC/GTC child orders against it. Pure."""
+"""An order book per instrument, and taking liquidity from it. Pure: no I/O, no clock, Decimal.
+
+The public book is what the control API puts there; the venue's own working (GTC) orders are
+not in it. An order takes from the opposite side, best level first, never past its limit,
+one fill per level touched.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal
 
-Level = list[Decimal]  # [price, quantity]
+from venues.simulator.decimals import ZERO, BadNumber, plain, positive
+
+Side = Literal["buy", "sell"]
+MAX_LEVELS = 1_000  # per side
 
 
-@dataclass
+@dataclass(frozen=True)
+class Level:
+    price: Decimal
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class Fill:
+    price: Decimal
+    quantity: Decimal
+
+
+class BadBook(ValueError):
+    """A book the control API will not take; the message says why."""
+
+
 class Book:
-    asks: list[Level] = field(default_factory=list)  # best (lowest) first
-    bids: list[Level] = field(default_factory=list)  # best (highest) first
+    """Asks lowest first, bids highest first; no two levels at one price; never crossed."""
+
+    def __init__(self, asks: Iterable[Level] = (), bids: Iterable[Level] = ()) -> None:
+        self._asks = sorted(asks, key=lambda level: level.price)
+        self._bids = sorted(bids, key=lambda level: level.price, reverse=True)
+        for name, levels in (("asks", self._asks), ("bids", self._bids)):
+            if len(levels) > MAX_LEVELS:
+                raise BadBook(f"{name}: at most {MAX_LEVELS} levels")
+            prices = [level.price for level in levels]
+            if len(set(prices)) != len(prices):
+                raise BadBook(f"{name}: two levels at one price")
+        if self._asks and self._bids and self._bids[0].price >= self._asks[0].price:
+            raise BadBook(
+                f"crossed book: best bid {plain(self._bids[0].price)} "
+                f">= best ask {plain(self._asks[0].price)}"
+            )
 
     @classmethod
-    def from_levels(cls, asks: list[list[str]], bids: list[list[str]]) -> Book:
-        def parse(levels: list[list[str]]) -> list[Level]:
-            parsed = [[Decimal(str(p)), Decimal(str(q))] for p, q in levels]
-            if any(not p.is_finite() or not q.is_finite() or p <= 0 or q <= 0 for p, q in parsed):
-                raise ValueError("prices and quantities must be positive numbers")
-            return parsed
+    def parse(cls, asks: object, bids: object) -> Book:
+        """From the wire: `[["9980", "1.2"], ...]` per side, in any order."""
+        return cls(_parse_side(asks, "asks"), _parse_side(bids, "bids"))
 
-        return cls(
-            asks=sorted(parse(asks), key=lambda lv: lv[0]),
-            bids=sorted(parse(bids), key=lambda lv: -lv[0]),
-        )
+    @property
+    def asks(self) -> tuple[Level, ...]:
+        return tuple(self._asks)
 
-    def levels(self) -> dict[str, list[list[str]]]:
+    @property
+    def bids(self) -> tuple[Level, ...]:
+        return tuple(self._bids)
+
+    def depth(self, side: Side) -> Decimal:
+        """The quantity an order of `side` could take at any price."""
+        return sum((level.quantity for level in self._opposite(side)), ZERO)
+
+    def to_wire(self) -> dict[str, list[list[str]]]:
         return {
-            "asks": [[str(p), str(q)] for p, q in self.asks],
-            "bids": [[str(p), str(q)] for p, q in self.bids],
+            "asks": [[plain(level.price), plain(level.quantity)] for level in self._asks],
+            "bids": [[plain(level.price), plain(level.quantity)] for level in self._bids],
         }
 
-    def take(
-        self, side: str, quantity: Decimal, limit: Decimal | None
-    ) -> list[tuple[Decimal, Decimal]]:
-        """Fill up to `quantity` at or better than `limit`: one (price, qty) per level touched."""
-        levels = self.asks if side == "buy" else self.bids
-        fills: list[tuple[Decimal, Decimal]] = []
+    def take(self, side: Side, quantity: Decimal, limit: Decimal | None) -> list[Fill]:
+        """Take up to `quantity` at `limit` or better (None: any price); one fill per level."""
+        levels = self._opposite(side)
+        fills: list[Fill] = []
         left = quantity
         while left > 0 and levels:
-            price, size = levels[0]
-            if limit is not None and (price > limit if side == "buy" else price < limit):
+            best = levels[0]
+            if limit is not None and not _at_or_better(side, best.price, limit):
                 break
-            qty = min(left, size)
-            fills.append((price, qty))
-            left -= qty
-            if qty == size:
+            taken = min(left, best.quantity)
+            fills.append(Fill(best.price, taken))
+            left -= taken
+            if taken == best.quantity:
                 levels.pop(0)
             else:
-                levels[0][1] = size - qty
+                levels[0] = Level(best.price, best.quantity - taken)
         return fills
+
+    def _opposite(self, side: Side) -> list[Level]:
+        return self._asks if side == "buy" else self._bids
+
+
+def _at_or_better(side: Side, price: Decimal, limit: Decimal) -> bool:
+    return price <= limit if side == "buy" else price >= limit
+
+
+def _parse_side(raw: object, name: str) -> list[Level]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise BadBook(f'{name} must be a list of ["price", "quantity"] pairs')
+    levels = []
+    for index, pair in enumerate(raw):
+        if not isinstance(pair, Sequence) or isinstance(pair, str) or len(pair) != 2:
+            raise BadBook(f'{name}[{index}] must be a ["price", "quantity"] pair')
+        try:
+            levels.append(
+                Level(
+                    positive(pair[0], f"{name}[{index}] price"),
+                    positive(pair[1], f"{name}[{index}] quantity"),
+                )
+            )
+        except BadNumber as error:
+            raise BadBook(str(error)) from None
+    return levels

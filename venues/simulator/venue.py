@@ -1,291 +1,288 @@
-"""One venue: its books, the child orders by client order id, its report log and its faults."""
+"""One venue: its books, its orders by client order id, its report log, its faults.
+
+Synchronous and free of I/O: the aiohttp layer (app.py, stream.py) calls it and hands it
+listeners for the stream. Every message it logs gets the venue's next `seq`, so a client
+that reconnects with `since=N` is sent everything after N that the log still holds.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-import random
 from collections import deque
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Protocol
 
-from venues.simulator.book import Book
+from venues.simulator.book import Book, Fill
+from venues.simulator.decimals import ZERO, fee_text, plain, taker_fee
+from venues.simulator.faults import Dice, Faults
+from venues.simulator.orders import BadOrder, ChildOrder, OrderRequest, VenueFill
 
-LOG_LIMIT = 100_000
-FEE_QUANTUM = Decimal("1e-8")
+LOG_LIMIT = 100_000  # messages kept for replay
+ORDER_LIMIT = 1_000_000  # orders remembered (and so never executed twice)
+REJECT_REASON = "rejected by the venue (simulated fault)"
 
-
-@dataclass
-class Faults:
-    latency_ms: int = 0
-    reject_rate: float = 0.0
-    drop_ack_rate: float = 0.0
-    duplicate_report_rate: float = 0.0
-    reorder_reports: bool = False
-    down: bool = False
-
-    @classmethod
-    def parse(cls, body: dict[str, Any]) -> Faults:
-        faults = cls()
-        for name in ("reject_rate", "drop_ack_rate", "duplicate_report_rate"):
-            if name in body:
-                value = float(body[name])
-                if not 0 <= value <= 1:
-                    raise ValueError(f"{name} must be between 0 and 1")
-                setattr(faults, name, value)
-        if "latency_ms" in body:
-            faults.latency_ms = int(body["latency_ms"])
-            if not 0 <= faults.latency_ms <= 60_000:
-                raise ValueError("latency_ms must be between 0 and 60000")
-        for name in ("reorder_reports", "down"):
-            if name in body:
-                if not isinstance(body[name], bool):
-                    raise ValueError(f"{name} must be true or false")
-                setattr(faults, name, body[name])
-        return faults
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+Message = dict[str, Any]
 
 
-@dataclass
-class ChildOrder:
-    client_order_id: str
-    venue_order_id: str
-    instrument: str
-    side: str
-    quantity: Decimal
-    price: Decimal | None
-    type: str
-    time_in_force: str
-    status: str = "new"
-    cum_qty: Decimal = Decimal(0)
-    fills: list[dict[str, Any]] = field(default_factory=list)
-    reason: str | None = None
+class Listener(Protocol):
+    """An open stream: takes live messages; closed when the venue goes down."""
 
-    @property
-    def leaves_qty(self) -> Decimal:
-        return (
-            Decimal(0)
-            if self.status in ("filled", "expired", "canceled", "rejected")
-            else self.quantity - self.cum_qty
-        )
+    def deliver(self, message: Message) -> None: ...
 
-    def view(self) -> dict[str, Any]:
-        return {
-            "client_order_id": self.client_order_id,
-            "venue_order_id": self.venue_order_id,
-            "instrument": self.instrument,
-            "side": self.side,
-            "quantity": str(self.quantity),
-            "price": None if self.price is None else str(self.price),
-            "type": self.type,
-            "time_in_force": self.time_in_force,
-            "status": self.status,
-            "cum_qty": str(self.cum_qty),
-            "leaves_qty": str(self.leaves_qty),
-            "fills": self.fills,
-            "reason": self.reason,
-        }
+    def close(self, reason: str) -> None: ...
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
+class VenueFull(Exception):
+    """The venue remembers ORDER_LIMIT orders already; restart the simulator."""
+
+
+class CancelResult(StrEnum):
+    CANCELED = "canceled"
+    ENDED = "ended"  # it had filled, expired, been canceled or rejected already
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class VenueSpec:
+    name: str
+    taker_fee_rate: Decimal
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class Venue:
-    def __init__(self, name: str, fee_rate: Decimal, rng: random.Random) -> None:
-        self.name = name
-        self.fee_rate = fee_rate
-        self.rng = rng
-        self.books: dict[str, Book] = {}
-        self.orders: dict[str, ChildOrder] = {}
+    def __init__(
+        self,
+        spec: VenueSpec,
+        instruments: Iterable[str],
+        *,
+        session: str,
+        dice: Dice,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.name = spec.name
+        self.fee_rate = spec.taker_fee_rate
+        self.session = session  # new per simulator run: seqs and ids start over with it
         self.faults = Faults()
-        self.log: deque[dict[str, Any]] = deque(maxlen=LOG_LIMIT)
-        self.subscribers: set[asyncio.Queue[dict[str, Any] | None]] = set()
-        self._seq = itertools.count(1)
-        self._ids = itertools.count(1)
-        self._held: dict[
-            str, list[dict[str, Any]]
-        ] = {}  # reorder: an order's reports until it ends
+        self._dice = dice
+        self._clock = clock
+        self._books: dict[str, Book] = {instrument: Book() for instrument in instruments}
+        self._orders: dict[str, ChildOrder] = {}
+        self._resting: dict[str, ChildOrder] = {}  # working GTC orders, in arrival order
+        self._held: dict[str, list[Message]] = {}  # reorder fault: an order's reports so far
+        self._log: deque[Message] = deque(maxlen=LOG_LIMIT)
+        self._listeners: set[Listener] = set()
+        self._seq = 0
+        self._ids = {kind: itertools.count(1) for kind in ("O", "E", "F")}
 
-    # --- the stream -----------------------------------------------------------------------
-    def _publish(self, message: dict[str, Any]) -> None:
-        message["seq"] = next(self._seq)
-        self.log.append(message)
-        copies = (
-            2
-            if message["type"] == "execution_report"
-            and self.rng.random() < self.faults.duplicate_report_rate
-            else 1
+    # --- books --------------------------------------------------------------------------
+
+    @property
+    def instruments(self) -> list[str]:
+        return sorted(self._books)
+
+    def book(self, instrument: str) -> Book | None:
+        return self._books.get(instrument)
+
+    def set_book(self, instrument: str, book: Book) -> None:
+        """Replace the public book; resting GTC orders then take what they can from it."""
+        self._books[instrument] = book
+        self._publish(self._book_message(instrument))
+        for order in list(self._resting.values()):
+            if order.request.instrument == instrument:
+                self._execute(order)
+
+    # --- faults -------------------------------------------------------------------------
+
+    def set_faults(self, faults: Faults) -> None:
+        self.faults = faults
+        if not faults.reorder_reports:
+            for client_order_id in list(self._held):
+                self._flush(client_order_id)
+        if faults.down:
+            self.close_streams("venue down")
+
+    def strikes(self, rate: Decimal) -> bool:
+        return self._dice.strikes(rate)
+
+    # --- orders -------------------------------------------------------------------------
+
+    def order(self, client_order_id: str) -> ChildOrder | None:
+        return self._orders.get(client_order_id)
+
+    def place(self, request: OrderRequest) -> tuple[ChildOrder, bool]:
+        """(the order, whether it was known before). A known client order id never executes
+        again: the order is returned as it stands."""
+        known = self._orders.get(request.client_order_id)
+        if known is not None:
+            return known, True
+        if request.instrument not in self._books:
+            raise BadOrder(f"{self.name} does not trade {request.instrument}")
+        if len(self._orders) >= ORDER_LIMIT:
+            raise VenueFull(f"{self.name} remembers {ORDER_LIMIT} orders already")
+        order = ChildOrder(request, self._next_id("O"))
+        self._orders[order.client_order_id] = order
+        if self.faults.reorder_reports:
+            self._held[order.client_order_id] = []
+        if self._dice.strikes(self.faults.reject_rate):
+            order.reject(REJECT_REASON)
+            self._report(order, "rejected")
+            return order, False
+        self._report(order, "new")
+        self._execute(order)
+        return order, False
+
+    def cancel(self, client_order_id: str) -> tuple[CancelResult, ChildOrder | None]:
+        order = self._orders.get(client_order_id)
+        if order is None:
+            return CancelResult.UNKNOWN, None
+        if not order.working:
+            return CancelResult.ENDED, order
+        order.cancel()
+        self._resting.pop(client_order_id, None)
+        self._report(order, "canceled")
+        return CancelResult.CANCELED, order
+
+    def _execute(self, order: ChildOrder) -> None:
+        """Take what the book has at the order's price; an IOC rest expires, a GTC rest waits."""
+        request = order.request
+        book = self._books[request.instrument]
+        fills = book.take(request.side, order.leaves_qty, request.price)
+        for fill in fills:
+            self._fill(order, fill)
+        if order.working and request.time_in_force == "IOC":
+            order.expire()
+            self._report(order, "expired")
+        if order.working:
+            self._resting[order.client_order_id] = order
+        else:
+            self._resting.pop(order.client_order_id, None)
+        if fills:
+            self._publish(self._book_message(request.instrument))
+
+    def _fill(self, order: ChildOrder, fill: Fill) -> None:
+        venue_fill = VenueFill(
+            venue_fill_id=self._next_id("F"),
+            quantity=fill.quantity,
+            price=fill.price,
+            fee=taker_fee(fill.quantity, fill.price, self.fee_rate),
+            fee_asset=order.fee_asset,
+            ts=self._now(),
         )
-        for _ in range(copies):
-            self._deliver(message)
+        order.fill(fill, venue_fill)
+        self._report(order, "trade", venue_fill)
 
-    def _deliver(self, message: dict[str, Any]) -> None:
-        delay = self.faults.latency_ms / 1000
-        for queue in list(self.subscribers):
-            if delay:
-                asyncio.get_running_loop().call_later(delay, queue.put_nowait, message)
-            else:
-                queue.put_nowait(message)
+    # --- reports and the stream ---------------------------------------------------------
 
-    def replay(self, since: int) -> list[dict[str, Any]]:
-        return [m for m in self.log if m["seq"] > since]
+    def _report(self, order: ChildOrder, exec_type: str, fill: VenueFill | None = None) -> None:
+        request = order.request
+        report: Message = {
+            "type": "execution_report",
+            "venue": self.name,
+            "exec_id": self._next_id("E"),
+            "client_order_id": order.client_order_id,
+            "venue_order_id": order.venue_order_id,
+            "instrument": request.instrument,
+            "side": request.side,
+            "exec_type": exec_type,
+            "order_status": order.status.value,
+            "last_qty": plain(fill.quantity) if fill else "0",
+            "last_px": plain(fill.price) if fill else "0",
+            "cum_qty": plain(order.cum_qty),
+            "leaves_qty": plain(order.leaves_qty),
+            "fee": fee_text(fill.fee if fill else ZERO),
+            "fee_asset": order.fee_asset,
+            "venue_fill_id": fill.venue_fill_id if fill else None,
+            "reason": order.reason,
+            "transact_time": fill.ts if fill else self._now(),
+        }
+        held = self._held.get(order.client_order_id)
+        if held is None:
+            self._publish(report)
+            return
+        held.append(report)
+        if not order.working:
+            self._flush(order.client_order_id)
 
-    def book_message(self, instrument: str) -> dict[str, Any]:
+    def _flush(self, client_order_id: str) -> None:
+        """The reorder fault: an order's held reports go out last first."""
+        for report in reversed(self._held.pop(client_order_id)):
+            self._publish(report)
+
+    def _book_message(self, instrument: str) -> Message:
         return {
             "type": "book",
             "venue": self.name,
             "instrument": instrument,
-            **self.books.setdefault(instrument, Book()).levels(),
+            **self._books[instrument].to_wire(),
         }
 
-    def publish_book(self, instrument: str) -> None:
-        self._publish(self.book_message(instrument))
+    def _publish(self, message: Message) -> None:
+        self._seq += 1
+        logged = {"type": message["type"], "seq": self._seq, **message}
+        self._log.append(logged)
+        copies = 1
+        if logged["type"] == "execution_report" and self._dice.strikes(
+            self.faults.duplicate_report_rate
+        ):
+            copies = 2  # the same message twice: same exec_id, same seq
+        for listener in list(self._listeners):
+            for _ in range(copies):
+                listener.deliver(logged)
 
-    def close_streams(self) -> None:
-        for queue in list(self.subscribers):
-            queue.put_nowait(None)
+    @property
+    def last_seq(self) -> int:
+        return self._seq
 
-    # --- orders ---------------------------------------------------------------------------
-    def _report(self, order: ChildOrder, exec_type: str, **extra: Any) -> None:
-        report = {
-            "type": "execution_report",
+    @property
+    def first_seq(self) -> int:
+        """The oldest seq the log still holds (0: nothing logged yet)."""
+        return self._log[0]["seq"] if self._log else 0
+
+    def replay(self, since: int) -> list[Message]:
+        """Every logged message with seq > since, oldest first."""
+        if since >= self._seq or not self._log:
+            return []
+        start = max(0, since - self.first_seq + 1)
+        return list(itertools.islice(self._log, start, None))
+
+    def subscribe(self, listener: Listener, since: int) -> list[Message]:
+        """Register a stream; returns what it gets first: hello, the replay, book snapshots.
+        Nothing is published in between, so live messages follow on without gap or overlap."""
+        hello: Message = {
+            "type": "hello",
             "venue": self.name,
-            "exec_id": f"{self.name}-E{next(self._ids):07d}",
-            "client_order_id": order.client_order_id,
-            "venue_order_id": order.venue_order_id,
-            "instrument": order.instrument,
-            "side": order.side,
-            "exec_type": exec_type,
-            "order_status": order.status,
-            "last_qty": "0",
-            "last_px": "0",
-            "cum_qty": str(order.cum_qty),
-            "leaves_qty": str(order.leaves_qty),
-            "fee": "0",
-            "fee_asset": order.instrument.split("-")[1],
-            "venue_fill_id": None,
-            "reason": order.reason,
-            "transact_time": _now(),
-            **extra,
+            "session": self.session,
+            "instruments": self.instruments,  # a book snapshot follows the replay for each
+            "first_seq": self.first_seq,
+            "last_seq": self._seq,
         }
-        if self.faults.reorder_reports:  # hold an order's reports; at its end, send them reversed
-            self._held.setdefault(order.client_order_id, []).append(report)
-            if order.leaves_qty == 0:
-                for message in reversed(self._held.pop(order.client_order_id)):
-                    self._publish(message)
-            return
-        self._publish(report)
+        snapshots = [
+            {"type": "book", "seq": 0, "snapshot": True, **self._book_message(instrument)}
+            for instrument in self.instruments
+        ]
+        self._listeners.add(listener)
+        return [hello, *self.replay(since), *snapshots]
 
-    def place(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        """(HTTP status, answer). A known client order id never executes twice: 409."""
-        known = self.orders.get(str(body.get("client_order_id")))
-        if known is not None:
-            return 409, known.view()
-        order = _parse_order(body, self.books, f"{self.name}-O{next(self._ids):07d}")
-        self.orders[order.client_order_id] = order
-        if self.rng.random() < self.faults.reject_rate:
-            order.status, order.reason = "rejected", "rejected by the venue (simulated)"
-            self._report(order, "rejected")
-            return 200, {
-                "client_order_id": order.client_order_id,
-                "venue_order_id": order.venue_order_id,
-                "status": "rejected",
-                "reason": order.reason,
-            }
-        self._report(order, "new")
-        self._match(order)
-        return 200, {
-            "client_order_id": order.client_order_id,
-            "venue_order_id": order.venue_order_id,
-            "status": "new",
-        }
+    def unsubscribe(self, listener: Listener) -> None:
+        self._listeners.discard(listener)
 
-    def _match(self, order: ChildOrder) -> None:
-        book = self.books.setdefault(order.instrument, Book())
-        fills = book.take(order.side, order.quantity - order.cum_qty, order.price)
-        for price, qty in fills:
-            order.cum_qty += qty
-            fee = (qty * price * self.fee_rate).quantize(FEE_QUANTUM, rounding=ROUND_HALF_UP)
-            fill_id = f"{self.name}-F{next(self._ids):07d}"
-            order.fills.append(
-                {
-                    "venue_fill_id": fill_id,
-                    "qty": str(qty),
-                    "price": str(price),
-                    "fee": str(fee),
-                    "fee_asset": order.instrument.split("-")[1],
-                    "ts": _now(),
-                }
-            )
-            order.status = "filled" if order.cum_qty == order.quantity else "partially_filled"
-            self._report(
-                order,
-                "trade",
-                last_qty=str(qty),
-                last_px=str(price),
-                fee=str(fee),
-                venue_fill_id=fill_id,
-            )
-        if order.cum_qty < order.quantity and order.time_in_force == "IOC":
-            order.status = "expired"
-            self._report(order, "expired")
-        if fills:
-            self.publish_book(order.instrument)
+    def close_streams(self, reason: str) -> None:
+        listeners, self._listeners = self._listeners, set()
+        for listener in listeners:
+            listener.close(reason)
 
-    def cancel(self, client_order_id: str) -> tuple[int, dict[str, Any]]:
-        order = self.orders.get(client_order_id)
-        if order is None:
-            return 404, {"error": "unknown order"}
-        if order.status not in ("new", "partially_filled"):
-            return 409, order.view()
-        order.status = "canceled"
-        self._report(order, "canceled")
-        return 200, order.view()
+    # --- ids and time -------------------------------------------------------------------
 
-    def set_book(self, instrument: str, book: Book) -> None:
-        self.books[instrument] = book
-        self.publish_book(instrument)
-        for order in list(self.orders.values()):  # resting GTC orders may fill now
-            if (
-                order.instrument == instrument
-                and order.time_in_force == "GTC"
-                and order.status in ("new", "partially_filled")
-            ):
-                self._match(order)
+    def _next_id(self, kind: str) -> str:
+        """SIM-A-F-3f9a1c2e-000017: unique per venue, and across runs through the session."""
+        return f"{self.name}-{kind}-{self.session}-{next(self._ids[kind]):06d}"
 
-
-def _parse_order(body: dict[str, Any], books: dict[str, Book], venue_order_id: str) -> ChildOrder:
-    import re
-
-    coid = body.get("client_order_id")
-    if not isinstance(coid, str) or not re.fullmatch(r"[A-Za-z0-9._:-]{1,64}", coid):
-        raise ValueError("client_order_id must be 1-64 of [A-Za-z0-9._:-]")
-    instrument = body.get("instrument")
-    if not isinstance(instrument, str) or instrument.count("-") != 1:
-        raise ValueError("instrument must look like BTC-USD")
-    side = body.get("side")
-    if side not in ("buy", "sell"):
-        raise ValueError('side must be "buy" or "sell"')
-    kind = body.get("type", "limit")
-    if kind not in ("limit", "market"):
-        raise ValueError('type must be "limit" or "market"')
-    tif = body.get("time_in_force", "IOC")
-    if tif not in ("IOC", "GTC"):
-        raise ValueError('time_in_force must be "IOC" or "GTC"')
-    try:
-        quantity = Decimal(str(body.get("quantity")))
-        price = None if kind == "market" else Decimal(str(body.get("price")))
-    except ArithmeticError:
-        raise ValueError("quantity and price must be decimal numbers") from None
-    if (
-        not quantity.is_finite()
-        or quantity <= 0
-        or (price is not None and (not price.is_finite() or price <= 0))
-    ):
-        raise ValueError("quantity and price must be positive")
-    return ChildOrder(coid, venue_order_id, instrument, side, quantity, price, kind, tif)
+    def _now(self) -> str:
+        return self._clock().astimezone(UTC).isoformat()

@@ -1,0 +1,43 @@
+"""The simulated market: which venues, which instruments, and the seed's books."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from venues.simulator.book import Book
+from venues.simulator.faults import Dice
+from venues.simulator.venue import Venue, VenueSpec
+
+VENUES = (
+    VenueSpec("SIM-A", taker_fee_rate=Decimal("0.001")),
+    VenueSpec("SIM-B", taker_fee_rate=Decimal("0.001")),
+)
+INSTRUMENTS = ("BTC-USD", "ETH-USD")
+
+# The seed's market (`--seed-books`): SIM-A has the better BTC price, SIM-B the depth.
+SEED_BOOKS: dict[tuple[str, str], dict[str, list[list[str]]]] = {
+    ("SIM-A", "BTC-USD"): {"asks": [["9980", "1.2"]], "bids": [["9970", "2"]]},
+    ("SIM-B", "BTC-USD"): {"asks": [["9985", "5"]], "bids": [["9975", "4"]]},
+    ("SIM-A", "ETH-USD"): {"asks": [["2000", "10"]], "bids": [["1995", "10"]]},
+    ("SIM-B", "ETH-USD"): {"asks": [["2001", "20"]], "bids": [["1996", "20"]]},
+}
+
+
+def make_venues(*, seed: int | None = None, seed_books: bool = False) -> dict[str, Venue]:
+    """Fresh venues for one simulator run. With `seed`, each venue's fault dice are
+    reproducible and independent of the traffic at the other venue."""
+    session = uuid.uuid4().hex[:8]
+    venues = {
+        spec.name: Venue(
+            spec,
+            INSTRUMENTS,
+            session=session,
+            dice=Dice(None if seed is None else f"{seed}:{spec.name}"),
+        )
+        for spec in VENUES
+    }
+    if seed_books:
+        for (venue, instrument), sides in SEED_BOOKS.items():
+            venues[venue].set_book(instrument, Book.parse(sides["asks"], sides["bids"]))
+    return venues
