@@ -78,12 +78,17 @@ def _kafka_metrics() -> Iterator[Metric]:
 
 
 class TradingCollector(Collector):
+    """The store's figures, read at scrape time (one small read transaction)."""
+
     def describe(self) -> list[Metric]:
-        return []  # registering must not read the store or Kafka
+        return []  # registering must not read the store
 
     def collect(self) -> Iterator[Metric]:
-        for source in (_store_metrics, _kafka_metrics):
-            try:
-                yield from source()
-            except Exception as error:  # noqa: BLE001 - a part down must not fail the scrape
-                log.warning("metrics from %s unavailable: %s", source.__name__, error)
+        try:
+            yield from _store_metrics()
+        except Exception as error:  # noqa: BLE001 - a part down must not fail the scrape
+            log.warning("store metrics unavailable: %s", error)
+
+
+def kafka_metrics() -> list[Metric]:
+    return list(_kafka_metrics())

@@ -9,7 +9,7 @@ class OpsConfig(AppConfig):
     def ready(self) -> None:
         from prometheus_client import REGISTRY
 
-        from backoffice.ops.metrics import PoolCollector
+        from backoffice.ops.metrics import pool_metrics
+        from infra.metrics_refresh import RefreshedCollector
 
-        if not any(isinstance(c, PoolCollector) for c in list(REGISTRY._collector_to_names)):
-            REGISTRY.register(PoolCollector())
+        REGISTRY.register(RefreshedCollector(pool_metrics))
