@@ -30,10 +30,16 @@ _database: Database | None = None
 def open_database(
     *, cluster_file: str | None = None, path: str | None = None, **faults: Any
 ) -> Database:
-    """Open a store: FoundationDB when `cluster_file` is given, else embedded at `path`."""
+    """Open a store: FoundationDB when `cluster_file` is given, else embedded at `path`.
+
+    `faults` (not_committed_rate, commit_unknown_rate, seed, ...) configure the embedded store;
+    FoundationDB has no client-side fault injection, so a non-zero rate with it is a mistake.
+    """
     if cluster_file:
         from infra.store.foundationdb import FoundationDBDatabase
 
+        if any(faults.get(rate) for rate in ("not_committed_rate", "commit_unknown_rate")):
+            raise ValueError("fault injection is the embedded store's; FoundationDB has none")
         return FoundationDBDatabase(cluster_file)
     from infra.store.embedded import EmbeddedDatabase
 

@@ -24,7 +24,10 @@ TRANSACTION_TOO_LARGE = 2101
 KEY_TOO_LARGE = 2102
 VALUE_TOO_LARGE = 2103
 INVERTED_RANGE = 2005
+KEY_OUTSIDE_LEGAL_RANGE = 2004
 CLIENT_INVALID_OPERATION = 2000
+USED_DURING_COMMIT = 2017
+NO_COMMIT_VERSION = 2021
 
 RETRYABLE = frozenset({TRANSACTION_TOO_OLD, NOT_COMMITTED, COMMIT_UNKNOWN_RESULT})
 
@@ -43,7 +46,10 @@ _MESSAGES = {
     KEY_TOO_LARGE: "Key length exceeds limit",
     VALUE_TOO_LARGE: "Value length exceeds limit",
     INVERTED_RANGE: "Range begin key larger than end key",
+    KEY_OUTSIDE_LEGAL_RANGE: "Key outside legal range",
     CLIENT_INVALID_OPERATION: "Invalid API call",
+    USED_DURING_COMMIT: "Operation issued while a commit was outstanding",
+    NO_COMMIT_VERSION: "Transaction is read-only and therefore does not have a commit version",
 }
 
 
@@ -161,6 +167,8 @@ def strinc(key: bytes) -> bytes:
 
 
 def check_sizes(key: bytes, value: bytes | None = None) -> None:
+    """FoundationDB's key and value limits, checked where the write is made so that code which
+    passes on the embedded store also fits FoundationDB."""
     if len(key) > KEY_SIZE_LIMIT:
         raise FDBError(KEY_TOO_LARGE)
     if value is not None and len(value) > VALUE_SIZE_LIMIT:

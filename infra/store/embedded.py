@@ -3,12 +3,15 @@
 - Keys are BLOBs in a WITHOUT ROWID table; SQLite compares BLOBs with memcmp, which is exactly
   FoundationDB's bytewise key order.
 - Strictly serializable, optimistically: a transaction's reads run in one deferred SQLite read
-  transaction (one snapshot); its writes are buffered in order and read back by itself. At
-  commit, a transaction that read upgrades that same SQLite transaction to a writer: if anyone
-  committed since its snapshot, SQLite answers SQLITE_BUSY_SNAPSHOT and we raise 1020
-  not_committed, as FoundationDB does on a conflict (conflicts are whole-store, not per key:
-  coarser, never wrong). Blind writes (atomic adds only) never conflict.
-- Safe across threads (a connection per thread) and processes (SQLite's WAL locking).
+  transaction (one snapshot, taken at its first read); its writes are buffered (writes.py) and
+  read back by itself. At commit, a transaction that read upgrades that same SQLite transaction
+  to a writer: if anyone committed since its snapshot SQLite refuses (SQLITE_BUSY_SNAPSHOT)
+  and we raise 1020 not_committed, as FoundationDB does on a conflict. Conflicts are
+  whole-store, not per key: coarser, never wrong. Blind writes (no reads, e.g. atomic adds)
+  take the write lock and apply, so they never conflict.
+- Safe across threads and processes: connections are pooled per process (sqlite_pool.py), a
+  transaction holding one from its first read (or its commit) to its end; SQLite's WAL locking
+  orders processes.
 - FoundationDB's limits with its error codes, and injectable 1020 / 1021 at commit.
 """
 
@@ -17,42 +20,61 @@ from __future__ import annotations
 import random
 import sqlite3
 import struct
-import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from infra.store.api import (
     CLIENT_INVALID_OPERATION,
     COMMIT_UNKNOWN_RESULT,
     INVERTED_RANGE,
+    KEY_OUTSIDE_LEGAL_RANGE,
+    KEY_SIZE_LIMIT,
+    NO_COMMIT_VERSION,
     NOT_COMMITTED,
     TRANSACTION_SIZE_LIMIT,
     TRANSACTION_TIME_LIMIT_S,
     TRANSACTION_TOO_LARGE,
     TRANSACTION_TOO_OLD,
+    USED_DURING_COMMIT,
     FDBError,
     check_sizes,
 )
+from infra.store.sqlite_pool import ConnectionPool
+from infra.store.writes import VERSIONSTAMP_BYTES, StampedKey, WriteBuffer, add_le, resolve
 
-SQLITE_BUSY_SNAPSHOT = 517
+SQLITE_BUSY = 5  # SQLITE_BUSY_SNAPSHOT (517) and SQLITE_BUSY_RECOVERY (261) share its low byte
+WATCH_POLL_S = 0.002
+_MAX_KEY = b"\xff"  # keys from here on are FoundationDB's system keys
+_INT64 = struct.Struct("<q")
+
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS kv (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
     "INSERT OR IGNORE INTO meta VALUES ('version', 0)",
 )
-_VERSIONSTAMP_PLACEHOLDER = 10
-CHECKPOINT_INTERVAL_S = 0.5
+_GET = "SELECT value FROM kv WHERE key = ?"
+_RANGE = "SELECT key, value FROM kv WHERE key >= ? AND key < ? ORDER BY key LIMIT ?"
+_RANGE_REVERSE = "SELECT key, value FROM kv WHERE key >= ? AND key < ? ORDER BY key DESC LIMIT ?"
+_READ_VERSION = "SELECT value FROM meta WHERE name = 'version'"
+_BUMP_VERSION = "UPDATE meta SET value = value + 1 WHERE name = 'version' RETURNING value"
+_CLEAR_RANGE = "DELETE FROM kv WHERE key >= ? AND key < ?"
+_DELETE = "DELETE FROM kv WHERE key = ?"
+_SET = "INSERT INTO kv VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+_ADD = "INSERT INTO kv VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = fdb_add(value, ?2)"
+
+# Fault injection outcomes at commit.
+_NOT_COMMITTED = "not_committed"
+_UNKNOWN_COMMITTED = "unknown_committed"  # 1021 although the writes landed
+_UNKNOWN_DROPPED = "unknown_dropped"  # 1021 and nothing landed
 
 
-def _add(current: bytes | None, delta: int) -> bytes:
-    """FoundationDB's ADD on a little-endian int64 value, wrapping like the server."""
-    value = int.from_bytes(current or b"", "little", signed=False)
-    return ((value + delta) % (1 << 64)).to_bytes(8, "little")
+def _setup_connection(conn: sqlite3.Connection) -> None:
+    conn.create_function("fdb_add", 2, add_le, deterministic=True)
 
 
 class EmbeddedDatabase:
-    """One store file; cheap to open in every process."""
+    """One store file; cheap to open in every process and to share between threads."""
 
     def __init__(
         self,
@@ -62,318 +84,308 @@ class EmbeddedDatabase:
         commit_unknown_rate: float = 0.0,
         seed: int | None = None,
         time_limit_s: float = TRANSACTION_TIME_LIMIT_S,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        for rate in (not_committed_rate, commit_unknown_rate):
+            if not 0.0 <= rate <= 1.0:
+                raise ValueError(f"a fault rate is a probability, not {rate}")
         self.path = str(path)
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.not_committed_rate = not_committed_rate
         self.commit_unknown_rate = commit_unknown_rate
-        self.random = random.Random(seed)
         self.time_limit_s = time_limit_s
-        # Idle connections; a transaction holds one from its first read or write to its end,
-        # so several transactions can be open at once, in one thread or many.
-        self._idle: list[sqlite3.Connection] = []
-        self._all: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
-        self._committed = threading.Condition()
-        self._closed = threading.Event()
-        threading.Thread(target=self._checkpointer, name="store-checkpoint", daemon=True).start()
-        conn = self.acquire()
+        self.clock = clock
+        self._random = random.Random(seed)
+        self.pool = ConnectionPool(self.path, _setup_connection)
+        cursor = self.pool.acquire()
+        cursor.execute("PRAGMA journal_mode=WAL")  # persistent: recorded in the file
         for statement in _SCHEMA:
-            conn.execute(statement)
-        self.release(conn)
-
-    def acquire(self) -> sqlite3.Connection:
-        with self._lock:
-            if self._idle:
-                return self._idle.pop()
-        conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        # Checkpoints (which fsync) run on the checkpointer thread, not inside commits.
-        conn.execute("PRAGMA wal_autocheckpoint=0")
-        with self._lock:
-            self._all.append(conn)
-        return conn
-
-    def release(self, conn: sqlite3.Connection) -> None:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        with self._lock:
-            self._idle.append(conn)
+            cursor.execute(statement)
+        self.pool.release(cursor)
 
     def create_transaction(self) -> EmbeddedTransaction:
         return EmbeddedTransaction(self)
 
-    def inject(self) -> str | None:
-        """Which fault, if any, this commit suffers."""
-        if self.not_committed_rate and self.random.random() < self.not_committed_rate:
-            return "not_committed"
-        if self.commit_unknown_rate and self.random.random() < self.commit_unknown_rate:
-            return "unknown_after" if self.random.random() < 0.5 else "unknown_before"
+    def _draw_fault(self) -> str | None:
+        """Which fault, if any, this commit suffers (seeded: runs are reproducible)."""
+        if self.not_committed_rate and self._random.random() < self.not_committed_rate:
+            return _NOT_COMMITTED
+        if self.commit_unknown_rate and self._random.random() < self.commit_unknown_rate:
+            return _UNKNOWN_COMMITTED if self._random.random() < 0.5 else _UNKNOWN_DROPPED
         return None
 
-    def notify_commit(self) -> None:
-        with self._committed:
-            self._committed.notify_all()
-
     def watch(self, key: bytes, timeout_s: float) -> bool:
-        """Block until `key`'s value changes (True) or `timeout_s` passes (False)."""
+        """Block until `key`'s value differs from its value now (True) or `timeout_s` passes.
+
+        This process's commits wake it at once; other processes' are seen by polling
+        `PRAGMA data_version` (one read of shared memory) every 2 ms. The key itself is re-read
+        only when something was committed.
+        """
         deadline = time.monotonic() + timeout_s
-        conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        pool = self.pool
+        conn = pool.connect()
         try:
-            start = _read_committed(conn, key)
             data_version = conn.execute("PRAGMA data_version").fetchone()[0]
-            while True:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                with self._committed:  # woken at once by this process's commits
-                    self._committed.wait(timeout=min(left, 0.002))
-                # data_version moves whenever another connection (any process) committed.
+            start = conn.execute(_GET, (key,)).fetchone()
+            seen = pool.commits
+            while (left := deadline - time.monotonic()) > 0:
+                with pool.committed:
+                    if pool.commits == seen:
+                        pool.committed.wait(timeout=min(left, WATCH_POLL_S))
+                    seen = pool.commits
                 current = conn.execute("PRAGMA data_version").fetchone()[0]
                 if current != data_version:
                     data_version = current
-                    if _read_committed(conn, key) != start:
+                    if conn.execute(_GET, (key,)).fetchone() != start:
                         return True
-        finally:
-            conn.close()
-
-    def _checkpointer(self) -> None:
-        """Fold the WAL into the database file every so often, off the commit path."""
-        conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
-        try:
-            while not self._closed.wait(CHECKPOINT_INTERVAL_S):
-                try:
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                except sqlite3.OperationalError:
-                    continue  # busy: the next round will do it
+            return False
         finally:
             conn.close()
 
     def close(self) -> None:
-        self._closed.set()
-        with self._lock:
-            for conn in self._all:
-                conn.close()
-            self._all.clear()
-            self._idle.clear()
+        """Close idle connections now; those of open transactions close when they end."""
+        self.pool.close()
 
 
-def _read_committed(conn: sqlite3.Connection, key: bytes) -> bytes | None:
-    row = conn.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
-    return None if row is None else bytes(row[0])
+def _busy(error: sqlite3.OperationalError) -> bool:
+    return (getattr(error, "sqlite_errorcode", 0) & 0xFF) == SQLITE_BUSY
 
 
-# A point write: ("set", value or None for a clear) or ("add", delta over the snapshot's value).
-_Point = tuple[str, bytes | int | None]
+class _Versionstamp:
+    """The 10-byte versionstamp of one attempt of a transaction, known once it committed."""
+
+    __slots__ = ("value", "read_only")
+
+    def __init__(self) -> None:
+        self.value: bytes | None = None
+        self.read_only = False
+
+    def __call__(self) -> bytes:
+        if self.value is None:
+            if self.read_only:
+                raise FDBError(NO_COMMIT_VERSION)
+            raise FDBError(CLIENT_INVALID_OPERATION, "The transaction has not committed")
+        return self.value
+
+
+_OPEN, _DONE = 0, 1
+_UNBUFFERED = object()
 
 
 class EmbeddedTransaction:
-    """One transaction: reads from one snapshot, writes buffered until commit."""
+    """One transaction: reads from one snapshot, writes buffered until commit.
+
+    Like FoundationDB's, it is unusable after commit() (successful or not) until reset().
+    """
+
+    __slots__ = (
+        "_db",
+        "_cursor",
+        "_read_at",
+        "_buffer",
+        "_size",
+        "_stamp",
+        "_state",
+        "__weakref__",  # keys.versionstamp() counts user versions per transaction, weakly
+    )
 
     def __init__(self, db: EmbeddedDatabase) -> None:
-        self.db = db
-        self._conn: sqlite3.Connection | None = None
-        self.started = time.monotonic()
-        self.reading = False
-        self.read_version: int | None = None
-        self.points: dict[bytes, _Point] = {}
-        self.cleared: list[tuple[bytes, bytes]] = []  # range clears, applied before points
-        self.stamped: list[tuple[bytes, bytes]] = []  # versionstamped keys, applied last
-        self.size = 0
-        self.versionstamp: bytes | None = None
+        self._db = db
+        self._cursor: sqlite3.Cursor | None = None  # held from the first read to the end
+        self._read_at = 0.0
+        self._buffer = WriteBuffer()
+        self._size = 0
+        self._stamp = _Versionstamp()
+        self._state = _OPEN
 
-    @property
-    def conn(self) -> sqlite3.Connection:
-        if self._conn is None:
-            self._conn = self.db.acquire()
-        return self._conn
+    def __del__(self) -> None:  # dropped without commit or reset: give the connection back
+        if self._cursor is not None:
+            try:
+                self._end()
+            except Exception:  # noqa: S110 - interpreter shutdown; nothing left to release to
+                pass
 
-    def _release(self) -> None:
-        if self._conn is not None:
-            self.db.release(self._conn)
-            self._conn = None
-        self.reading = False
+    def _end(self) -> None:
+        cursor, self._cursor = self._cursor, None
+        if cursor is not None:
+            self._db.pool.release(cursor)
 
-    def __del__(self) -> None:  # a transaction dropped without commit or reset
-        self._release()
-
-    # --- reads ----------------------------------------------------------------------------
-    def _snapshot(self) -> sqlite3.Connection:
-        self._check_age()
-        if not self.reading:
-            self.conn.execute("BEGIN")
-            row = self.conn.execute("SELECT value FROM meta WHERE name = 'version'").fetchone()
-            self.read_version = int(row[0])
-            self.reading = True
-        return self.conn
-
-    def _check_age(self) -> None:
-        if time.monotonic() - self.started > self.db.time_limit_s:
+    # --- reads ------------------------------------------------------------------------------
+    def _reader(self) -> sqlite3.Cursor:
+        """The snapshot's cursor; the snapshot starts at the transaction's first read."""
+        if self._state:
+            raise FDBError(USED_DURING_COMMIT)
+        cursor = self._cursor
+        if cursor is None:
+            cursor = self._cursor = self._db.pool.acquire()
+            cursor.execute("BEGIN")
+            self._read_at = self._db.clock()
+        elif self._db.clock() - self._read_at > self._db.time_limit_s:
             raise FDBError(TRANSACTION_TOO_OLD)
+        return cursor
 
     def get_read_version(self) -> int:
-        self._snapshot()
-        assert self.read_version is not None
-        return self.read_version
-
-    def _in_cleared(self, key: bytes) -> bool:
-        return any(begin <= key < end for begin, end in self.cleared)
-
-    def _base(self, key: bytes) -> bytes | None:
-        if self._in_cleared(key):
-            return None
-        row = self._snapshot().execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
-        return None if row is None else bytes(row[0])
+        row = self._reader().execute(_READ_VERSION).fetchone()
+        return int(row[0])
 
     def get(self, key: bytes) -> bytes | None:
-        check_sizes(key)
-        point = self.points.get(key)
-        if point is None:
-            return self._base(key)
-        kind, payload = point
-        if kind == "set":
-            return payload  # type: ignore[return-value]
-        return _add(self._base(key), payload)  # type: ignore[arg-type]
+        if key >= _MAX_KEY:
+            raise FDBError(KEY_OUTSIDE_LEGAL_RANGE)
+        buffer = self._buffer
+        entry = buffer.entries.get(key, _UNBUFFERED)
+        if entry is None or type(entry) is bytes or (entry is _UNBUFFERED and buffer.hides(key)):
+            if self._state:  # answered from the buffer: the stored value does not matter
+                raise FDBError(USED_DURING_COMMIT)
+            return entry if entry is not _UNBUFFERED else None  # type: ignore[return-value]
+        cursor = self._reader()
+        stored = None
+        if len(key) <= KEY_SIZE_LIMIT:  # no longer key can exist (FoundationDB answers so too)
+            row = cursor.execute(_GET, (key,)).fetchone()
+            stored = None if row is None else row[0]
+        return stored if entry is _UNBUFFERED else resolve(entry, stored)  # type: ignore[arg-type]
 
     def get_range(
         self, begin: bytes, end: bytes, *, limit: int = 0, reverse: bool = False
     ) -> list[tuple[bytes, bytes]]:
-        if begin > end:
-            raise FDBError(INVERTED_RANGE)
-        conn = self._snapshot()
-        touched = [k for k in self.points if begin <= k < end]
-        clears = any(b < end and e > begin for b, e in self.cleared)
-        order = "DESC" if reverse else "ASC"
-        sql_limit = limit if limit and not touched and not clears else -1
-        rows = conn.execute(
-            f"SELECT key, value FROM kv WHERE key >= ? AND key < ? ORDER BY key {order} LIMIT ?",  # noqa: S608 - order is one of two literals
-            (begin, end, sql_limit),
-        ).fetchall()
-        if not touched and not clears:
-            return [(bytes(k), bytes(v)) for k, v in rows]
-        merged: dict[bytes, bytes | None] = {
-            bytes(k): (None if self._in_cleared(bytes(k)) else bytes(v)) for k, v in rows
-        }
-        for key in touched:
-            kind, payload = self.points[key]
-            if kind == "set":
-                merged[key] = payload  # type: ignore[assignment]
-            else:
-                merged[key] = _add(merged.get(key), payload)  # type: ignore[arg-type]
-        result = [(k, merged[k]) for k in sorted(merged, reverse=reverse) if merged[k] is not None]
-        return result[:limit] if limit else result  # type: ignore[return-value]
+        if begin > _MAX_KEY or end > _MAX_KEY:
+            raise FDBError(KEY_OUTSIDE_LEGAL_RANGE)
+        cursor = self._reader()
+        if begin >= end:
+            return []  # FoundationDB answers an inverted range with nothing, not an error
+        buffer = self._buffer
+        if not (buffer.entries or buffer.cleared):
+            sql = _RANGE_REVERSE if reverse else _RANGE
+            return cursor.execute(sql, (begin, end, limit or -1)).fetchall()
+        batch = limit + len(buffer.entries) if limit else -1
+        rows = _stored_rows(cursor, begin, end, reverse, batch)
+        return buffer.merge(rows, begin, end, limit, reverse)
 
-    # --- writes ---------------------------------------------------------------------------
-    def _grow(self, size: int) -> None:
-        self._check_age()
-        self.size += size
-        if self.size > TRANSACTION_SIZE_LIMIT:
+    # --- writes -----------------------------------------------------------------------------
+    def _write(self, key: bytes, value: bytes | None, size: int) -> None:
+        if self._state:
+            raise FDBError(USED_DURING_COMMIT)
+        if key >= _MAX_KEY:
+            raise FDBError(KEY_OUTSIDE_LEGAL_RANGE)
+        check_sizes(key, value)
+        self._size += size
+        if self._size > TRANSACTION_SIZE_LIMIT:
             raise FDBError(TRANSACTION_TOO_LARGE)
 
     def set(self, key: bytes, value: bytes) -> None:
-        check_sizes(key, value)
-        self._grow(len(key) + len(value))
-        self.points[key] = ("set", value)
+        if type(value) is not bytes:  # SQLite would store a str as TEXT, out of key order
+            raise TypeError("Value must be of type bytes")
+        self._write(key, value, len(key) + len(value))
+        self._buffer.set(key, value)
 
     def clear(self, key: bytes) -> None:
-        check_sizes(key)
-        self._grow(len(key))
-        self.points[key] = ("set", None)
+        self._write(key, None, len(key))
+        self._buffer.set(key, None)
 
     def clear_range(self, begin: bytes, end: bytes) -> None:
         if begin > end:
             raise FDBError(INVERTED_RANGE)
-        self._grow(len(begin) + len(end))
-        self.cleared.append((begin, end))
-        for key in [k for k in self.points if begin <= k < end]:
-            self.points[key] = ("set", None)
+        if end > _MAX_KEY:
+            raise FDBError(KEY_OUTSIDE_LEGAL_RANGE)
+        self._write(begin, None, len(begin) + len(end))
+        if begin < end:
+            self._buffer.clear_range(begin, end)
 
     def add(self, key: bytes, delta: int) -> None:
-        check_sizes(key)
-        self._grow(len(key) + 8)
-        point = self.points.get(key)
-        if point is None:
-            self.points[key] = ("add", delta)
-        elif point[0] == "set":
-            self.points[key] = ("set", _add(point[1], delta))  # type: ignore[arg-type]
-        else:
-            self.points[key] = ("add", point[1] + delta)  # type: ignore[operator]
+        param = _INT64.pack(delta)
+        self._write(key, param, len(key) + len(param))
+        self._buffer.add(key, param)
 
     def set_versionstamped_key(self, key: bytes, value: bytes) -> None:
-        check_sizes(key[:-4], value)
-        offset = struct.unpack("<I", key[-4:])[0]
-        if offset + _VERSIONSTAMP_PLACEHOLDER > len(key) - 4:
+        key, offset = key[:-4], int.from_bytes(key[-4:], "little")
+        if len(key) < offset + VERSIONSTAMP_BYTES:
             raise FDBError(CLIENT_INVALID_OPERATION, "Versionstamp offset outside the key")
-        self._grow(len(key) + len(value))
-        self.stamped.append((key, value))
+        self._write(key, value, len(key) + len(value))
+        self._buffer.stamped.append(StampedKey(key, offset, value))
 
     def get_versionstamp(self) -> Callable[[], bytes]:
-        def result() -> bytes:
-            if self.versionstamp is None:
-                raise FDBError(CLIENT_INVALID_OPERATION, "The transaction has not committed")
-            return self.versionstamp
+        if self._state:
+            raise FDBError(USED_DURING_COMMIT)
+        return self._stamp
 
-        return result
-
-    # --- commit ---------------------------------------------------------------------------
+    # --- commit -----------------------------------------------------------------------------
     def commit(self) -> None:
-        self._check_age()
-        if not (self.points or self.cleared or self.stamped):
-            self._release()  # read-only: nothing to write, nothing to conflict
+        if self._state:
+            raise FDBError(USED_DURING_COMMIT)
+        self._state = _DONE
+        if not self._buffer:  # read-only: its reads were one snapshot, nothing to check
+            self._stamp.read_only = True
+            self._end()
             return
-        fault = self.db.inject()
-        if fault in ("not_committed", "unknown_before"):
-            self._release()
-            raise FDBError(NOT_COMMITTED if fault == "not_committed" else COMMIT_UNKNOWN_RESULT)
-        conn = self.conn
+        db = self._db
         try:
-            if not self.reading:
-                conn.execute("BEGIN IMMEDIATE")  # blind writes: no snapshot, no conflict
-            version = self._apply(conn)
-            conn.execute("COMMIT")
+            if self._cursor is not None and db.clock() - self._read_at > db.time_limit_s:
+                raise FDBError(TRANSACTION_TOO_OLD)
+            fault = db._draw_fault()
+            if fault == _NOT_COMMITTED:
+                raise FDBError(NOT_COMMITTED)
+            stamp = self._apply(fault)
+        finally:
+            self._end()
+        db.pool.note_commit()
+        if fault == _UNKNOWN_COMMITTED:
+            raise FDBError(COMMIT_UNKNOWN_RESULT)
+        self._stamp.value = stamp
+
+    def _apply(self, fault: str | None) -> bytes:
+        """Write the buffer in one SQLite write transaction; its commit version's stamp."""
+        cursor = self._cursor
+        try:
+            if cursor is None:  # blind writes: wait for the write lock, nothing can conflict
+                cursor = self._cursor = self._db.pool.acquire()
+                cursor.execute("BEGIN IMMEDIATE")
+            # The first write upgrades a reader's snapshot, or fails if it is stale.
+            version: int = cursor.execute(_BUMP_VERSION).fetchone()[0]
+            stamp = version.to_bytes(8, "big") + b"\x00\x00"
+            _write_buffer(cursor, self._buffer, stamp)
+            if fault == _UNKNOWN_DROPPED:
+                raise FDBError(COMMIT_UNKNOWN_RESULT)  # _end() rolls back
+            cursor.execute("COMMIT")
         except sqlite3.OperationalError as error:
-            self._release()
-            code = getattr(error, "sqlite_errorcode", None)
-            if code == SQLITE_BUSY_SNAPSHOT or "locked" in str(error):
+            if _busy(error):
                 raise FDBError(NOT_COMMITTED) from None
             raise
-        self._release()
-        self.versionstamp = version.to_bytes(8, "big") + b"\x00\x00"
-        self.db.notify_commit()
-        if fault == "unknown_after":
-            raise FDBError(COMMIT_UNKNOWN_RESULT)
-
-    def _apply(self, conn: sqlite3.Connection) -> int:
-        cursor = conn.execute(
-            "UPDATE meta SET value = value + 1 WHERE name = 'version' RETURNING value"
-        )
-        version = int(cursor.fetchone()[0])
-        conn.executemany("DELETE FROM kv WHERE key >= ? AND key < ?", self.cleared)
-        writes: list[tuple[bytes, bytes]] = []
-        deletes: list[tuple[bytes]] = []
-        for key, (kind, payload) in self.points.items():
-            if kind == "add":
-                row = conn.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
-                writes.append((key, _add(None if row is None else bytes(row[0]), payload)))  # type: ignore[arg-type]
-            elif payload is None:
-                deletes.append((key,))
-            else:
-                writes.append((key, payload))  # type: ignore[arg-type]
-        stamp = version.to_bytes(8, "big") + b"\x00\x00"
-        for key, value in self.stamped:
-            offset = struct.unpack("<I", key[-4:])[0]
-            writes.append(
-                (key[:offset] + stamp + key[offset + _VERSIONSTAMP_PLACEHOLDER : -4], value)
-            )
-        conn.executemany("DELETE FROM kv WHERE key = ?", deletes)
-        conn.executemany("INSERT OR REPLACE INTO kv VALUES (?, ?)", writes)
-        return version
+        return stamp
 
     def reset(self) -> None:
-        self._release()
-        self.points.clear()
-        self.cleared.clear()
-        self.stamped.clear()
-        self.size = 0
-        self.started = time.monotonic()
+        self._end()
+        self._buffer = WriteBuffer()
+        self._size = 0
+        self._stamp = _Versionstamp()
+        self._state = _OPEN
+
+
+def _stored_rows(
+    cursor: sqlite3.Cursor, begin: bytes, end: bytes, reverse: bool, batch: int
+) -> Iterator[tuple[bytes, bytes]]:
+    """Stored rows of [begin, end) in order, fetched `batch` at a time (-1: all at once)."""
+    sql = _RANGE_REVERSE if reverse else _RANGE
+    while True:
+        rows = cursor.execute(sql, (begin, end, batch)).fetchall()
+        yield from rows
+        if batch < 0 or len(rows) < batch:
+            return
+        if reverse:
+            end = rows[-1][0]
+        else:
+            begin = rows[-1][0] + b"\x00"
+
+
+def _write_buffer(cursor: sqlite3.Cursor, buffer: WriteBuffer, stamp: bytes) -> None:
+    """Apply the net effect of the buffered writes: range clears, then keys, then stamps."""
+    for begin, end in buffer.cleared:
+        cursor.execute(_CLEAR_RANGE, (begin, end))
+    sets, deletes, adds = buffer.net_effect()
+    if deletes:
+        cursor.executemany(_DELETE, deletes)
+    if sets:
+        cursor.executemany(_SET, sets)
+    if adds:
+        cursor.executemany(_ADD, adds)
+    if buffer.stamped:
+        final = [(s.final_key(stamp), s.value) for s in buffer.stamped]
+        cursor.executemany(_SET, [(key, value) for key, value in final if key is not None])

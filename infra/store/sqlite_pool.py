@@ -1,0 +1,187 @@
+"""SQLite connections to one store file, for one process.
+
+- Pooled: a transaction holds a connection from its first read (or its commit) to its end, so
+  several transactions can be open at once in one thread or many (FoundationDB allows it), and
+  none pays for opening a connection.
+- Fork-aware: SQLite forbids using a connection in a child of the process that opened it, so a
+  forked child leaves every inherited connection alone (never used, never closed) and opens its
+  own.
+- Checkpointed off the commit path: with synchronous=NORMAL a WAL checkpoint is where SQLite
+  fsyncs, and inside a commit it costs that transaction milliseconds. A background thread
+  checkpoints (PASSIVE: it never blocks readers or writers) after commits; SQLite's own
+  autocheckpoint stays as the backstop when the thread falls behind or is not running.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import weakref
+from collections.abc import Callable
+
+BUSY_TIMEOUT_S = 30.0  # how long a blind writer waits for the write lock before giving up
+MAX_IDLE_CONNECTIONS = 16
+CHECKPOINT_INTERVAL_S = 0.02
+AUTOCHECKPOINT_PAGES = 4000  # 16 MB of WAL before a committer checkpoints itself
+
+_POOLS: weakref.WeakSet[ConnectionPool] = weakref.WeakSet()
+_INHERITED: list[sqlite3.Cursor] = []  # a fork child's inherited connections: kept, unused
+
+
+class ConnectionPool:
+    """Idle connections (as cursors) of one file, plus commit notifications for watchers."""
+
+    def __init__(self, path: str, setup: Callable[[sqlite3.Connection], None]) -> None:
+        self.path = path
+        self._setup = setup
+        self._closed = False
+        self._reset()
+        _POOLS.add(self)
+
+    def _reset(self) -> None:
+        """No connections, no checkpointer: at open, and in a fork child."""
+        self._lock = threading.Lock()
+        self._idle: list[sqlite3.Cursor] = []
+        self._mine: set[sqlite3.Cursor] = set()
+        self._checkpointer: threading.Thread | None = None
+        self.checkpointing = threading.Lock()  # held inside SQLite; fork() waits for it
+        self._stop = threading.Event()
+        self.committed = threading.Condition()
+        self.commits = 0
+
+    def connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        )
+        conn.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never corrupt
+        conn.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
+        self._setup(conn)
+        return conn
+
+    def acquire(self) -> sqlite3.Cursor:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the store is closed")
+            if self._idle:
+                return self._idle.pop()
+        cursor = self.connect().cursor()
+        with self._lock:
+            self._mine.add(cursor)
+        return cursor
+
+    def release(self, cursor: sqlite3.Cursor) -> None:
+        """Take a connection back, ending whatever SQLite transaction it still has open."""
+        with self._lock:
+            mine = cursor in self._mine
+            keep = mine and not self._closed and len(self._idle) < MAX_IDLE_CONNECTIONS
+            if mine and not keep:
+                self._mine.discard(cursor)
+        if not mine:  # inherited across fork(): leave it alone
+            return
+        try:
+            if cursor.connection.in_transaction:
+                cursor.execute("ROLLBACK")
+        except sqlite3.Error:
+            keep = False
+        if keep:
+            with self._lock:
+                self._idle.append(cursor)
+        else:
+            cursor.connection.close()
+
+    def note_commit(self) -> None:
+        """Wake this process's watchers, and make sure someone checkpoints."""
+        with self.committed:
+            self.commits += 1
+            self.committed.notify_all()
+        if self._checkpointer is None:
+            self._start_checkpointer()
+
+    def _start_checkpointer(self) -> None:
+        with self._lock:
+            if self._checkpointer is not None or self._closed:
+                return
+            thread = threading.Thread(
+                target=_checkpoint_after_commits,
+                args=(weakref.ref(self), self._stop),
+                name=f"store-checkpoint:{os.path.basename(self.path)}",
+                daemon=True,
+            )
+            self._checkpointer = thread
+        thread.start()
+
+    def close(self) -> None:
+        """Close idle connections now; those of open transactions close when released."""
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._mine.difference_update(idle)
+            checkpointer = self._checkpointer
+        self._stop.set()
+        for cursor in idle:
+            cursor.connection.close()
+        if checkpointer is not None and checkpointer is not threading.current_thread():
+            checkpointer.join(timeout=BUSY_TIMEOUT_S)
+
+
+def _checkpoint_after_commits(pool_ref: weakref.ref[ConnectionPool], stop: threading.Event) -> None:
+    """Checkpoint every CHECKPOINT_INTERVAL_S if something was committed since the last one.
+
+    Holds the pool weakly: a pool dropped without close() ends the thread too. Errors end the
+    thread quietly (SQLite's autocheckpoint takes over); none reaches a committer.
+    """
+    pool = pool_ref()
+    if pool is None:
+        return
+    try:
+        conn = pool.connect()
+    except sqlite3.Error:
+        return
+    del pool
+    checkpointed = 0
+    try:
+        while not stop.wait(CHECKPOINT_INTERVAL_S):
+            pool = pool_ref()
+            if pool is None:
+                return
+            commits, checkpointing = pool.commits, pool.checkpointing
+            del pool
+            if commits != checkpointed:
+                checkpointed = commits
+                with checkpointing:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    except sqlite3.Error:
+        return
+    finally:
+        conn.close()
+
+
+_forking: list[ConnectionPool] = []
+
+
+def _before_fork() -> None:
+    """Fork only while no checkpointer is inside SQLite, whose mutexes the child inherits."""
+    _forking[:] = list(_POOLS)
+    for pool in _forking:
+        pool.checkpointing.acquire()
+
+
+def _after_fork_in_parent() -> None:
+    for pool in _forking:
+        pool.checkpointing.release()
+    _forking.clear()
+
+
+def _after_fork_in_child() -> None:
+    for pool in _forking:
+        _INHERITED.extend(pool._mine)
+        pool._reset()
+    _forking.clear()
+
+
+os.register_at_fork(
+    before=_before_fork,
+    after_in_parent=_after_fork_in_parent,
+    after_in_child=_after_fork_in_child,
+)
