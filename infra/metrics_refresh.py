@@ -39,4 +39,9 @@ class RefreshedCollector(Collector):
             except Exception as error:  # noqa: BLE001 - a part down must not stop the reader
                 log.warning("metrics from %s unavailable: %s", self._read.__qualname__, error)
                 self._metrics = []
+            finally:
+                # Don't hold this thread's database connections between readings.
+                from django.db import connections
+
+                connections.close_all()
             stop.wait(self._every_s)
