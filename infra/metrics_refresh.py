@@ -20,6 +20,7 @@ class RefreshedCollector(Collector):
         self._metrics: list[Metric] = []
         self._started = False
         self._lock = threading.Lock()
+        self._stop = threading.Event()
 
     def describe(self) -> list[Metric]:
         return []  # registering must not ask anything
@@ -31,9 +32,12 @@ class RefreshedCollector(Collector):
                 threading.Thread(target=self._loop, name="metrics-refresh", daemon=True).start()
         yield from self._metrics
 
+    def stop(self) -> None:
+        """Stop the reader (tests; a process that serves metrics never needs to)."""
+        self._stop.set()
+
     def _loop(self) -> None:
-        stop = threading.Event()
-        while True:
+        while not self._stop.is_set():
             try:
                 self._metrics = self._read()
             except Exception as error:  # noqa: BLE001 - a part down must not stop the reader
@@ -44,4 +48,4 @@ class RefreshedCollector(Collector):
                 from django.db import connections
 
                 connections.close_all()
-            stop.wait(self._every_s)
+            self._stop.wait(self._every_s)

@@ -1,7 +1,9 @@
 """/metrics carries the trading figures next to django-prometheus's own."""
 
 import pytest
+from prometheus_client import REGISTRY
 
+from infra.metrics_refresh import RefreshedCollector
 from infra.store import use_database
 from infra.store.api import run
 from tests.support.reports import NOW, report
@@ -17,6 +19,9 @@ def db(tmp_path):
     yield database
     use_database(None)
     database.close()
+    for collector in list(REGISTRY._collector_to_names):  # their readers hold DB connections
+        if isinstance(collector, RefreshedCollector):
+            collector.stop()
 
 
 @pytest.mark.django_db
