@@ -1,0 +1,153 @@
+"""The finance admin: environments and their budgets, cost records, and the FOCUS CSV import.
+
+Cost records are read-only here: they come from the seed or a FOCUS import (the "Import FOCUS
+CSV" button of their list), which only the finance role may run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+
+from backoffice import roles
+from backoffice.finance import focus, services
+from backoffice.finance.models import CostRecord, Environment, TradingVolume
+
+ERRORS_SHOWN = 500  # the page lists this many bad rows; the command prints them all
+
+
+def _finance(request: HttpRequest) -> bool:
+    return roles.has_role(request.user, roles.FINANCE)
+
+
+class FinanceAdmin(admin.ModelAdmin):
+    """The finance role sees finance's models, whatever model permissions say."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return _finance(request) or super().has_module_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _finance(request) or super().has_view_permission(request, obj)
+
+
+class FocusUploadForm(forms.Form):
+    file = forms.FileField(
+        label="FOCUS CSV file",
+        help_text="UTF-8 CSV with ChargePeriodStart, ServiceCategory, BilledCost, "
+        "BillingCurrency and Environment (or Tags with env=...).",
+    )
+
+
+@admin.register(Environment)
+class EnvironmentAdmin(FinanceAdmin):
+    list_display = ("name", "tag", "monthly_budget", "position")
+    ordering = ("position", "name")
+    search_fields = ("name",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return ("name",) if obj is not None else ()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return _finance(request) or super().has_add_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _finance(request) or super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # its cost records keep it (PROTECT)
+
+    def save_model(self, request: HttpRequest, obj: Environment, form: Any, change: bool) -> None:
+        if change and "monthly_budget" in form.changed_data:  # budgets change audited
+            others = [name for name in form.changed_data if name != "monthly_budget"]
+            if others:
+                obj.save(update_fields=others)
+            services.environment_set_budget(
+                environment=obj, monthly_budget=obj.monthly_budget, user=request.user
+            )
+        else:
+            super().save_model(request, obj, form, change)
+
+
+@admin.register(CostRecord)
+class CostRecordAdmin(FinanceAdmin):
+    change_list_template = "finance/admin/costrecord_change_list.html"
+    list_display = (
+        "charge_period_start",
+        "environment",
+        "service_category",
+        "billed_cost",
+        "billing_currency",
+        "source",
+    )
+    list_filter = ("environment", "service_category", "source")
+    date_hierarchy = "charge_period_start"
+    list_select_related = ("environment",)
+    list_per_page = 100
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_urls(self) -> list[URLPattern]:
+        upload = path(
+            "import-focus/",
+            self.admin_site.admin_view(self.import_focus_view),
+            name="finance_costrecord_import_focus",
+        )
+        return [upload, *super().get_urls()]
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        extra = {**(extra_context or {}), "can_import_focus": _finance(request)}
+        return super().changelist_view(request, extra_context=extra)
+
+    def import_focus_view(self, request: HttpRequest) -> HttpResponse:
+        if not _finance(request):
+            raise PermissionDenied("the finance role imports costs")
+        result = None
+        form = FocusUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            result = services.import_focus(upload, user=request.user, source=upload.name)
+            if result.ok:
+                messages.success(
+                    request,
+                    f"Imported {upload.name}: {result.rows} rows "
+                    f"({result.created} cost records added, {result.updated} updated).",
+                )
+                return redirect(reverse("admin:finance_costrecord_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import FOCUS CSV",
+            "form": form,
+            "result": result,
+            "errors_shown": result.errors[:ERRORS_SHOWN] if result else (),
+            "errors_hidden": max(len(result.errors) - ERRORS_SHOWN, 0) if result else 0,
+            "columns": focus.REQUIRED_COLUMNS,
+            "environments": Environment.objects.values_list("name", flat=True),
+        }
+        return TemplateResponse(request, "finance/admin/import_focus.html", context)
+
+
+@admin.register(TradingVolume)
+class TradingVolumeAdmin(FinanceAdmin):
+    list_display = ("day", "orders", "fills")
+    date_hierarchy = "day"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return _finance(request) or super().has_add_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _finance(request) or super().has_change_permission(request, obj)
