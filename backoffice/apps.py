@@ -3,3 +3,5 @@ from django.apps import AppConfig
 
 class BackofficeConfig(AppConfig):
     name = "backoffice"
+    label = "backoffice"
+    verbose_name = "Back office"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from backoffice import projector
 from infra.bus.consume import ConsumerSpec
 from infra.store import database
 from trading import ingest
@@ -24,4 +25,17 @@ def _ingest() -> ConsumerSpec:
     )
 
 
-CONSUMERS: dict[str, Callable[[], ConsumerSpec]] = {"ingest": _ingest}
+def _projector() -> ConsumerSpec:
+    """The back office's read models (backoffice/projector.py)."""
+    first, *more = projector.TOPICS
+    return ConsumerSpec(
+        name="projector",
+        topic=first,
+        extra_topics=tuple(more),
+        group_id=projector.GROUP_ID,
+        handle=projector.handle_messages,
+        dead_letter_topic=projector.DEAD_LETTER_TOPIC,
+    )
+
+
+CONSUMERS: dict[str, Callable[[], ConsumerSpec]] = {"ingest": _ingest, "projector": _projector}

@@ -173,6 +173,7 @@ def platform_parts(
         )
     parts.append(Part("publisher", [*manage, "run_outbox_publisher"]))
     parts.append(Part("ingest", [*manage, "run_ingest"], consumer_ready("ingest")))
+    parts.append(Part("projector", [*manage, "run_projector"], consumer_ready("projector")))
     return parts
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("ops/", include("backoffice.ops.urls")),
+    path("reports/", include("backoffice.reports_urls")),
     path("finance/", include("backoffice.finance.urls")),
     path("login", auth_views.LoginView.as_view(), name="login"),
     path("logout", auth_views.LogoutView.as_view(), name="logout"),

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from backoffice.audit.models import AuditLog
+from backoffice.permissions import can_view
 
 
 @admin.register(AuditLog)
@@ -13,6 +14,12 @@ class AuditLogAdmin(admin.ModelAdmin):
     search_fields = ("target", "actor__username", "action")
     date_hierarchy = "at"
     readonly_fields = ("at", "actor", "action", "target", "before", "after")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return can_view(request.user) or super().has_module_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return can_view(request.user) or super().has_view_permission(request, obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -40,6 +40,13 @@ class ConsumerSpec:
     handle: Callable[[Sequence[Message]], Refused]
     dead_letter_topic: str
     batch_size: int = 500
+    # More topics for the same handler (one consumer, one group): e.g. the back office's
+    # projector reads the order, fill and ledger events and a dead-letter topic.
+    extra_topics: tuple[str, ...] = ()
+
+    @property
+    def topics(self) -> list[str]:
+        return [self.topic, *self.extra_topics]
 
 
 def ready_file(name: str) -> Path:
@@ -59,10 +66,10 @@ def _where(message: Message) -> str:
 
 def consume(spec: ConsumerSpec, stop: threading.Event, poll_timeout_s: float = 0.05) -> None:
     """Run `spec` until `stop` is set."""
-    kafka.ensure_topics([spec.topic, spec.dead_letter_topic])
+    kafka.ensure_topics([*spec.topics, spec.dead_letter_topic])
     consumer = kafka.consumer(spec.group_id)
     dead_letters = kafka.producer()
-    consumer.subscribe([spec.topic], on_assign=lambda *_: _mark_ready(spec.name))
+    consumer.subscribe(spec.topics, on_assign=lambda *_: _mark_ready(spec.name))
     try:
         while not stop.is_set():
             batch = [m for m in consumer.consume(spec.batch_size, poll_timeout_s) if not m.error()]

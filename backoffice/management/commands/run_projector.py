@@ -1,0 +1,24 @@
+"""python manage.py run_projector: the back-office projector (same as `run_consumer projector`)."""
+
+from django.core.management.base import CommandParser
+from prometheus_client import start_http_server
+
+from infra.management.commands.run_consumer import Command as RunConsumer
+
+
+class Command(RunConsumer):
+    help = "Project trading-core's events from Kafka into the back office's read models."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--metrics-port",
+            type=int,
+            default=0,
+            help="serve this process's metrics (backoffice_projector_lag_seconds) on this port",
+        )
+
+    def handle(self, *args: object, **options: object) -> None:
+        port = options.get("metrics_port")
+        if isinstance(port, int) and port:
+            start_http_server(port, addr="127.0.0.1")
+        super().handle(*args, name="projector")

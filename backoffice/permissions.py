@@ -1,0 +1,35 @@
+"""Who may do what in the back office, by role (the groups of backoffice/roles.py).
+
+- staff (group backoffice-staff, is_staff): sees every back-office page and runs the
+  operator actions (cancel orders, halt/resume traders and venues, manual adjustments);
+- finance: sees the read models in the admin (read-only) and the reports; acts on nothing;
+- ops and traders: none of it (ops has its own pages; a trader cannot enter the admin).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backoffice import roles
+
+
+def _admin_user(user: Any) -> bool:
+    return bool(getattr(user, "is_active", False) and getattr(user, "is_staff", False))
+
+
+def can_view(user: Any) -> bool:
+    """May open the back office's admin pages (read-only)."""
+    return _admin_user(user) and (
+        roles.has_role(user, roles.STAFF) or roles.has_role(user, roles.FINANCE)
+    )
+
+
+def can_operate(user: Any) -> bool:
+    """May run the actions that change the store (through trading-core)."""
+    return _admin_user(user) and roles.has_role(user, roles.STAFF)
+
+
+def can_read_reports(user: Any) -> bool:
+    return bool(getattr(user, "is_active", False)) and (
+        roles.has_role(user, roles.STAFF) or roles.has_role(user, roles.FINANCE)
+    )

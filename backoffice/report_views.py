@@ -1,0 +1,137 @@
+"""/reports/...: each report as a page and as a CSV file (staff and finance)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from backoffice import reports
+from backoffice.permissions import can_read_reports
+
+View = Callable[[HttpRequest], HttpResponse]
+
+
+def reader(view: View) -> View:
+    """Signed in (else the login page), and staff or finance (else 403)."""
+
+    @login_required
+    @wraps(view)
+    def checked(request: HttpRequest) -> HttpResponse:
+        if not can_read_reports(request.user):
+            raise PermissionDenied("reports are for back-office staff and finance")
+        return view(request)
+
+    return checked
+
+
+def _csv(name: str, header: list[str], rows: Iterable[Iterable[Any]]) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    writer = csv.writer(response, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return response
+
+
+@reader
+def index(request: HttpRequest) -> HttpResponse:
+    return render(request, "backoffice/reports/index.html", {"active": "index"})
+
+
+@reader
+def trial_balance(request: HttpRequest) -> HttpResponse:
+    assets = reports.trial_balance()
+    context = {
+        "active": "trial-balance",
+        "assets": assets,
+        "balanced": all(a.balanced for a in assets),
+    }
+    return render(request, "backoffice/reports/trial_balance.html", context)
+
+
+@reader
+def trial_balance_csv(request: HttpRequest) -> HttpResponse:
+    rows: list[list[str]] = []
+    for asset in reports.trial_balance():
+        rows += [[asset.asset, a.account, a.amount] for a in asset.accounts]
+        rows.append([asset.asset, "TOTAL", asset.total])
+    return _csv("trial-balance", ["asset", "account", "balance"], rows)
+
+
+@reader
+def positions(request: HttpRequest) -> HttpResponse:
+    context = {"active": "positions", "lines": reports.positions()}
+    return render(request, "backoffice/reports/positions.html", context)
+
+
+@reader
+def positions_csv(request: HttpRequest) -> HttpResponse:
+    n = reports.number
+    rows = [
+        [
+            p.trader_id,
+            p.instrument,
+            n(p.quantity),
+            n(p.average_cost),
+            n(p.realized_pnl),
+            n(p.mark),
+            n(p.unrealized_pnl),
+        ]
+        for p in reports.positions()
+    ]
+    header = [
+        "trader_id",
+        "instrument",
+        "quantity",
+        "average_cost",
+        "realized_pnl",
+        "mark_price",
+        "unrealized_pnl",
+    ]
+    return _csv("positions", header, rows)
+
+
+@reader
+def fills(request: HttpRequest) -> HttpResponse:
+    context = {"active": "fills", "days": reports.fills_by_venue_and_day()}
+    return render(request, "backoffice/reports/fills.html", context)
+
+
+@reader
+def fills_csv(request: HttpRequest) -> HttpResponse:
+    n = reports.number
+    rows = [
+        [
+            d.day.isoformat(),
+            d.venue,
+            d.instrument,
+            d.fills,
+            n(d.quantity),
+            n(d.notional),
+            n(d.fees),
+            d.fee_asset,
+        ]
+        for d in reports.fills_by_venue_and_day()
+    ]
+    header = ["day", "venue", "instrument", "fills", "quantity", "notional", "fees", "fee_asset"]
+    return _csv("fills-by-venue-and-day", header, rows)
+
+
+@reader
+def reconciliation(request: HttpRequest) -> HttpResponse:
+    context = {"active": "reconciliation", "result": reports.reconciliation()}
+    return render(request, "backoffice/reports/reconciliation.html", context)
+
+
+@reader
+def reconciliation_csv(request: HttpRequest) -> HttpResponse:
+    result = reports.reconciliation()
+    rows = [[f.check, f.subject, f.problem, f.store, f.read_model] for f in result.findings]
+    return _csv("reconciliation", ["check", "subject", "problem", "store", "read_model"], rows)

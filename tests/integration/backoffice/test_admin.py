@@ -1,0 +1,295 @@
+"""The admin: staff's actions go through trading-core (the store stays sound), each one audited;
+every role sees and does only its own; the read models are read-only."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.test import Client
+from django.urls import reverse
+
+from backoffice import services
+from backoffice.audit.models import AuditLog
+from backoffice.models import LedgerEntry, Order, Venue
+from backoffice.rebuild import read_models_rebuild
+from infra.store.api import Database, run
+from ledger import journal
+from tests.integration.backoffice.conftest import Seed, client_for, minor, place, user_in
+from tests.support.reports import NOW
+from trading.domain.errors import TraderHalted
+from trading.invariants import find_violations
+from trading.repository import Repository
+from trading.services.place import PlaceOrder, place_order
+
+
+def sound(db: Database) -> None:
+    assert run(db, find_violations) == []
+
+
+def action(client: Client, model: str, name: str, *pks: object, **more: str):
+    data = {"action": name, "_selected_action": [str(pk) for pk in pks], "index": "0", **more}
+    return client.post(reverse(f"admin:backoffice_{model}_changelist"), data)
+
+
+def audit(action_name: str) -> list[AuditLog]:
+    return list(AuditLog.objects.filter(action=action_name).order_by("id"))
+
+
+def store_order(db: Database, order_id: str):
+    return run(db, lambda tr: Repository(tr).order(order_id))
+
+
+@pytest.fixture
+def open_order(seed: Seed) -> str:
+    """An order at SIM-A (EA-1 pending there), projected into the read models."""
+    order_id = place(seed.db, seed.trader.trader_id, quantity="0.5", limit_price="9990")
+    read_models_rebuild()
+    return order_id
+
+
+# --- orders -------------------------------------------------------------------------------------
+
+
+def test_staff_cancels_an_order_through_trading_core_and_it_is_audited(
+    seed, open_order, staff, staff_client
+):
+    pk = Order.objects.get(order_id=open_order).pk
+    answer = action(staff_client, "order", "cancel_orders", pk)
+    assert answer.status_code == 302
+    assert store_order(seed.db, open_order).state.value == "cancel_pending"  # EA-1 is at SIM-A
+    sound(seed.db)
+    (row,) = audit("order.cancel")
+    assert (row.actor, row.target) == (staff, f"order:{open_order}")
+    assert (row.before["state"], row.after["state"]) == ("new", "cancel_pending")
+    assert row.after["seq"] == row.before["seq"] + 1
+
+
+def test_cancelling_a_filled_order_is_refused_and_changes_nothing(seed, staff_client):
+    read_models_rebuild()
+    before = store_order(seed.db, seed.order_id)
+    pk = Order.objects.get(order_id=seed.order_id).pk
+    answer = action(staff_client, "order", "cancel_orders", pk, next=f"/admin/x/{pk}/")
+    assert answer.status_code == 302
+    assert store_order(seed.db, seed.order_id) == before
+    page = staff_client.get(reverse("admin:backoffice_order_changelist"))
+    assert "already filled" in page.content.decode()
+    (row,) = audit("order.cancel")
+    assert row.after["refused"] == "order is already filled"
+    sound(seed.db)
+
+
+def test_the_cancel_button_of_an_order_page_comes_back_to_it(seed, open_order, staff_client):
+    pk = Order.objects.get(order_id=open_order).pk
+    url = reverse("admin:backoffice_order_change", args=[pk])
+    page = staff_client.get(url).content.decode()
+    assert 'id="cancel-order-form"' in page
+    answer = action(staff_client, "order", "cancel_orders", pk, next=url)
+    assert answer.status_code == 302 and answer["Location"] == url
+    assert store_order(seed.db, open_order).state.value == "cancel_pending"
+    evil = action(staff_client, "order", "cancel_orders", pk, next="https://evil.example/")
+    assert evil["Location"] != "https://evil.example/"
+
+
+def test_an_order_page_shows_attempts_fills_and_the_venue_reports(seed, staff_client):
+    read_models_rebuild()
+    pk = Order.objects.get(order_id=seed.order_id).pk
+    page = staff_client.get(reverse("admin:backoffice_order_change", args=[pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    for text in ("EA-1", "EA-2", "SIM-A", "SIM-B", "filled", f"{seed.order_id}-F1", "9985"):
+        assert text in html
+    assert html.count('class="raw-report"') == 5  # new, trade, expired at SIM-A; new, trade at B
+    assert "Cancel order" not in html  # it has ended
+    assert 'name="_save"' not in html  # read-only
+
+
+# --- traders ------------------------------------------------------------------------------------
+
+
+def test_staff_halts_and_resumes_a_trader(seed, staff, staff_client):
+    user = seed.trader.user
+    assert action(staff_client, "trader", "halt_traders", user.pk).status_code == 302
+    assert run(seed.db, lambda tr: Repository(tr).trader(seed.trader.trader_id)).halted
+    command = PlaceOrder(seed.trader.trader_id, "O-halted", "BTC-USD", "buy", "0.1", "9000")
+    with pytest.raises(TraderHalted):
+        run(seed.db, lambda tr: place_order(tr, command, NOW))
+    sound(seed.db)
+    assert action(staff_client, "trader", "resume_traders", user.pk).status_code == 302
+    assert not run(seed.db, lambda tr: Repository(tr).trader(seed.trader.trader_id)).halted
+    halt, resume = audit("trader.halt"), audit("trader.resume")
+    assert [(r.actor, r.before, r.after) for r in halt + resume] == [
+        (staff, {"halted": False}, {"halted": True}),
+        (staff, {"halted": True}, {"halted": False}),
+    ]
+    sound(seed.db)
+
+
+def test_a_trader_page_shows_balances_and_positions_from_the_store(seed, staff_client):
+    page = staff_client.get(reverse("admin:backoffice_trader_change", args=[seed.trader.user.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    btc = re.search(r'<tr data-asset="BTC">(.*?)</tr>', html, re.S)
+    assert btc and ">103<" in btc.group(1)
+    position = re.search(r'<tr data-instrument="BTC-USD">(.*?)</tr>', html, re.S)
+    assert position and ">3<" in position.group(1) and ">9983<" in position.group(1)
+    assert "Post an adjustment" in html and "Halt trader" in html
+    listing = staff_client.get(reverse("admin:backoffice_trader_changelist")).content.decode()
+    assert seed.trader.user.username in listing
+
+
+def test_only_users_in_the_trader_group_are_traders(seed, staff, finance, staff_client):
+    listing = staff_client.get(reverse("admin:backoffice_trader_changelist"))
+    assert list(listing.context["cl"].result_list) == [seed.trader.user]
+
+
+# --- venues -------------------------------------------------------------------------------------
+
+
+def test_staff_halts_and_resumes_a_venue(seed, staff, staff_client):
+    assert staff_client.get(reverse("admin:backoffice_venue_changelist")).status_code == 200
+    sim_a = Venue.objects.get(name="SIM-A")  # mirrored from the store when listed
+    assert action(staff_client, "venue", "halt_venues", sim_a.pk).status_code == 302
+    assert run(seed.db, lambda tr: Repository(tr).venue("SIM-A")).halted
+    assert Venue.objects.get(name="SIM-A").halted
+    # The router now skips SIM-A: a new order goes to SIM-B.
+    order_id = place(seed.db, seed.trader.trader_id, quantity="0.5", limit_price="9990")
+    assert store_order(seed.db, order_id).attempts[0].venue == "SIM-B"
+    assert action(staff_client, "venue", "resume_venues", sim_a.pk).status_code == 302
+    assert not run(seed.db, lambda tr: Repository(tr).venue("SIM-A")).halted
+    assert [r.after["halted"] for r in audit("venue.halt") + audit("venue.resume")] == [True, False]
+    assert all(r.actor == staff and r.target == "venue:SIM-A" for r in AuditLog.objects.all())
+    sound(seed.db)
+
+
+# --- adjustments --------------------------------------------------------------------------------
+
+
+def adjustment_form(client: Client, trader: User) -> dict[str, str]:
+    url = reverse("admin:backoffice_trader_adjust") + f"?trader={trader.pk}"
+    page = client.get(url)
+    assert page.status_code == 200
+    submission = re.search(r'name="submission_id" value="([0-9a-f-]+)"', page.content.decode())
+    assert submission
+    return {"trader": str(trader.pk), "submission_id": submission.group(1)}
+
+
+def test_a_double_submitted_adjustment_posts_once(seed, staff, staff_client):
+    form = adjustment_form(staff_client, seed.trader.user)
+    data = {**form, "asset": "usd", "amount": "-125.5", "reason": "fee refund reversal #12"}
+    url = reverse("admin:backoffice_trader_adjust")
+    account = f"trader:{seed.trader.trader_id}"
+    before = run(seed.db, lambda tr: journal.balance(tr, account, "USD"))
+    first, second = staff_client.post(url, data), staff_client.post(url, data)
+    assert first.status_code == second.status_code == 302
+    after = run(seed.db, lambda tr: journal.balance(tr, account, "USD"))
+    assert after - before == -minor("125.5")
+    assert run(seed.db, lambda tr: journal.balance(tr, "adjustments", "USD")) == minor("125.5")
+    entry = run(seed.db, lambda tr: journal.get_entry(tr, f"adjustment:{form['submission_id']}"))
+    assert (entry.kind, entry.memo) == ("adjustment", "fee refund reversal #12")
+    sound(seed.db)
+    rows = audit("ledger.adjustment")
+    assert [(r.actor, r.after["posted"]) for r in rows] == [(staff, True), (staff, False)]
+    assert rows[0].after["amount"] == "-125.5" and rows[0].after["asset"] == "USD"
+    assert Decimal(rows[0].before["balance"]) - Decimal(rows[0].after["balance"]) == Decimal(
+        "125.5"
+    )
+
+    again = adjustment_form(staff_client, seed.trader.user)  # a new form is a new adjustment
+    assert again["submission_id"] != form["submission_id"]
+    staff_client.post(url, {**data, **again})
+    assert run(seed.db, lambda tr: journal.balance(tr, account, "USD")) - before == -minor("251")
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"amount": "0"}, "amount", "zero"),
+        ({"amount": "0.000000001"}, "amount", "decimal places"),
+        ({"asset": "US D"}, "asset", "letters or digits"),
+        ({"reason": ""}, "reason", "required"),
+    ],
+)
+def test_an_adjustment_form_refuses_bad_input_and_posts_nothing(
+    seed, staff_client, change, field, message
+):
+    form = adjustment_form(staff_client, seed.trader.user)
+    data = {**form, "asset": "USD", "amount": "10", "reason": "why", **change}
+    answer = staff_client.post(reverse("admin:backoffice_trader_adjust"), data)
+    assert answer.status_code == 200
+    assert message in str(answer.context["form"].errors[field])
+    assert not audit("ledger.adjustment")
+    assert run(seed.db, lambda tr: journal.balance(tr, "adjustments", "USD")) == 0
+
+
+# --- who may do what ----------------------------------------------------------------------------
+
+
+def test_finance_reads_the_admin_but_cannot_act(seed, open_order, finance):
+    client = client_for(finance)
+    listing = client.get(reverse("admin:backoffice_order_changelist"))
+    assert listing.status_code == 200
+    assert "cancel_orders" not in listing.content.decode()
+    pk = Order.objects.get(order_id=open_order).pk
+    action(client, "order", "cancel_orders", pk)
+    assert store_order(seed.db, open_order).state.value == "new"
+    action(client, "trader", "halt_traders", seed.trader.user.pk)
+    assert not run(seed.db, lambda tr: Repository(tr).trader(seed.trader.trader_id)).halted
+    assert client.get(reverse("admin:backoffice_trader_adjust")).status_code == 403
+    page = client.get(reverse("admin:backoffice_order_change", args=[pk])).content.decode()
+    assert "Cancel order" not in page
+    assert client.get(reverse("admin:backoffice_ledgerentry_changelist")).status_code == 200
+    assert not AuditLog.objects.exists()
+    with pytest.raises(PermissionDenied):
+        services.order_cancel(user=finance, order_id=open_order)
+
+
+def test_ops_and_traders_have_no_back_office_admin(seed, ops):
+    client = client_for(ops)
+    for model in ("order", "ledgerentry", "balance", "trader", "venue"):
+        assert client.get(reverse(f"admin:backoffice_{model}_changelist")).status_code == 403
+    assert "backoffice" not in client.get(reverse("admin:index")).content.decode().lower()
+    trader = client_for(seed.trader.user)
+    answer = trader.get(reverse("admin:backoffice_order_changelist"))
+    assert answer.status_code == 302 and "/admin/login/" in answer["Location"]
+    staff_without_flag = client_for(user_in("backoffice-staff", is_staff=False))
+    assert staff_without_flag.get(reverse("admin:index")).status_code == 302
+
+
+def test_nobody_adds_changes_or_deletes_read_models(seed, staff_client):
+    read_models_rebuild()
+    for model in ("ledgerentry", "balance", "order", "fill", "position", "venue", "trader"):
+        assert staff_client.get(reverse(f"admin:backoffice_{model}_add")).status_code == 403
+    first = LedgerEntry.objects.first()
+    delete = reverse("admin:backoffice_ledgerentry_delete", args=[first.pk])
+    assert staff_client.post(delete, {"post": "yes"}).status_code == 403
+    change = reverse("admin:backoffice_ledgerentry_change", args=[first.pk])
+    assert staff_client.post(change, {"memo": "edited"}).status_code == 403
+    assert LedgerEntry.objects.get(pk=first.pk).memo == first.memo
+    page = staff_client.get(change).content.decode()
+    assert first.postings.first().account in page  # postings inline, read-only
+
+
+def test_every_back_office_page_renders_for_staff(seed, staff_client):
+    read_models_rebuild()
+    for model in (
+        "order",
+        "fill",
+        "ledgerentry",
+        "balance",
+        "position",
+        "instrument",
+        "venue",
+        "trader",
+        "quarantinedreport",
+        "deadletter",
+    ):
+        answer = staff_client.get(reverse(f"admin:backoffice_{model}_changelist"))
+        assert answer.status_code == 200, model
+    audit_log = staff_client.get(reverse("admin:audit_auditlog_changelist"))
+    assert audit_log.status_code == 200
+    index = staff_client.get(reverse("admin:index")).content.decode()
+    assert "Back office" in index and "Audit log" in index
