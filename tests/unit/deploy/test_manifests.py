@@ -82,11 +82,6 @@ PROCESS_ENTRY_POINTS = {
     "python -m venues.simulator",
 }
 JOB_ENTRY_POINTS = {"manage.py migrate"}
-# Written in parallel by others: until they land, their checks are expected failures.
-PENDING = {
-    "manage.py run_projector": "the back-office projector command has not landed yet",
-    "python -m venues.simulator": "the venue simulator module has not landed yet",
-}
 
 # --- KEDA: the fields these manifests use (keda.sh/v1alpha1) --------------------------------
 
@@ -542,10 +537,7 @@ def _entry_point_exists(point: str) -> bool:
 
 @pytest.mark.parametrize("point", sorted(PROCESS_ENTRY_POINTS | JOB_ENTRY_POINTS))
 def test_entry_points_exist_in_the_project(point: str) -> None:
-    exists = _entry_point_exists(point)
-    if not exists and point in PENDING:
-        pytest.xfail(PENDING[point])
-    assert exists, f"{point} is not in the project"
+    assert _entry_point_exists(point), f"{point} is not in the project"
 
 
 @pytest.mark.parametrize("name", MANIFEST_SETS)
@@ -595,10 +587,9 @@ def test_kafka_scalers_watch_what_the_consumers_read(name: str) -> None:
     for target, metadata in kafka.items():
         (container,) = deployments[target]["spec"]["template"]["spec"]["containers"]
         assert entry_point(container["command"]) == f"manage.py run_{target}"
-        if f'"{metadata["consumerGroup"]}"' not in sources:
-            if target == "projector" and not _entry_point_exists("manage.py run_projector"):
-                pytest.xfail(PENDING["manage.py run_projector"])
-            raise AssertionError(f"no consumer joins group {metadata['consumerGroup']}")
+        assert f'"{metadata["consumerGroup"]}"' in sources, (
+            f"no consumer joins group {metadata['consumerGroup']}"
+        )
 
 
 @pytest.mark.parametrize("name", MANIFEST_SETS)
