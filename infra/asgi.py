@@ -11,12 +11,17 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from realtime.auth import TokenAuthMiddleware  # noqa: E402
+from realtime.auth import TokenAuthMiddleware, origin_checked  # noqa: E402
+from realtime.backpressure import with_backpressure  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns))),
+        "websocket": with_backpressure(
+            origin_checked(
+                AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns)))
+            )
+        ),
     }
 )

@@ -1,93 +1,162 @@
 """Kafka -> websocket fanout: each gateway process reads every partition of the order topic.
 
-No consumer group (no rebalance on the hot path): the reader assigns all partitions at their
-high watermarks and hands each delta to the event loop, which routes it to the connections
-of the order's trader. Delivery: at most once per (order, seq) per connection; a client
-that sees a gap fetches the snapshot. A connection whose queue is full is closed.
+No consumer group (no rebalance on the hot path): one reader thread per process assigns every
+partition of `evt.trading.order.v1` at its end (the high watermark: a client reads snapshots
+first, so history is not needed) and hands batches of deltas to the event loop, which routes
+each to the connections of its trader (an in-process registry trader id -> connections).
+
+Delivery to a connection: at most once per (order, seq), and per order in increasing seq: a
+redelivered delta (at-least-once publishing), or one older than a delta already routed, is
+dropped here, once for the whole process. A gap in seq means "fetch the snapshot". A reader
+that fails reconnects and resumes where it stopped. A batch is handed over only after the
+previous one has been routed and every connection's sender has run, so the reader never runs
+ahead of the event loop: what waits for a client waits in that connection's bounded queue.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import threading
-from collections import defaultdict
+from collections import OrderedDict
 from typing import Any, Protocol
 
-from confluent_kafka import TopicPartition
+from confluent_kafka import KafkaException, TopicPartition
 
 from infra.bus import kafka
+from realtime.protocol import Delta, read_delta
 from trading.outbox import ORDER_EVENTS
 
 log = logging.getLogger(__name__)
 
+BATCH_MAX = 100  # deltas per hand-over; a connection's queue holds at least this many
+POLL_S = 0.05
+ORDERS_REMEMBERED = 100_000  # orders whose last routed seq is kept for dedupe
+HANDOVER_WAIT_S = 1.0
+METADATA_TIMEOUT_S = 10
+
 
 class Connection(Protocol):
-    def deliver(self, payload: dict[str, Any]) -> None: ...
+    def deliver(self, delta: Delta) -> None: ...
 
 
 class Fanout:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.by_trader: dict[str, set[Connection]] = defaultdict(set)
-        self.ready = asyncio.Event()
+        self.by_trader: dict[str, set[Connection]] = {}
+        self.ready = asyncio.Event()  # set once every partition is assigned
+        self.last_seq: OrderedDict[str, int] = OrderedDict()
+        self._next_offsets: dict[int, int] = {}
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._read, name="ws-fanout", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="ws-fanout", daemon=True)
         self._thread.start()
 
     def add(self, trader_id: str, connection: Connection) -> None:
-        self.by_trader[trader_id].add(connection)
+        self.by_trader.setdefault(trader_id, set()).add(connection)
 
     def remove(self, trader_id: str, connection: Connection) -> None:
-        self.by_trader[trader_id].discard(connection)
+        connections = self.by_trader.get(trader_id)
+        if connections is not None:
+            connections.discard(connection)
+            if not connections:
+                del self.by_trader[trader_id]
 
-    def _dispatch(self, payload: dict[str, Any]) -> None:
-        for connection in list(self.by_trader.get(payload.get("trader_id", ""), ())):
-            connection.deliver(payload)
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
 
-    def _read(self) -> None:
-        while not self._stop.is_set():
+    # --- on the event loop ---
+
+    def _fresh(self, delta: Delta) -> bool:
+        """False for a delta at or below the last seq routed for its order."""
+        last = self.last_seq.get(delta.order_id)
+        if last is not None and delta.seq <= last:
+            return False
+        self.last_seq[delta.order_id] = delta.seq
+        self.last_seq.move_to_end(delta.order_id)
+        if len(self.last_seq) > ORDERS_REMEMBERED:
+            self.last_seq.popitem(last=False)
+        return True
+
+    async def _route(self, deltas: list[Delta]) -> None:
+        for delta in deltas:
+            if self._fresh(delta):
+                for connection in list(self.by_trader.get(delta.trader_id, ())):
+                    try:
+                        connection.deliver(delta)
+                    except Exception:  # one broken connection must not stop the others
+                        log.exception("ws-gateway fanout: delivering %s", delta.order_id)
+        await asyncio.sleep(0)  # the senders woken above run before the next batch
+
+    # --- on the reader thread ---
+
+    def _run(self) -> None:
+        while not self._stop.is_set() and not self.loop.is_closed():
             try:
-                self._consume()
-            except Exception as error:  # noqa: BLE001 - keep the gateway alive, retry
-                log.warning("fanout reader: %s; retrying", error)
+                self._read()
+            except Exception as error:  # noqa: BLE001 - the gateway lives on; retry
+                log.warning("ws-gateway fanout: %s; reconnecting", error)
                 self._stop.wait(1)
 
-    def _consume(self) -> None:
+    def _read(self) -> None:
         kafka.ensure_topics([ORDER_EVENTS])
-        consumer = kafka.consumer("ws-gateway-unused", **{"enable.auto.offset.store": False})
+        consumer = kafka.consumer("ws-gateway", **{"auto.offset.reset": "latest"})
         try:
-            metadata = consumer.list_topics(ORDER_EVENTS, timeout=10).topics[ORDER_EVENTS]
-            partitions = []
-            for number in metadata.partitions:
-                _, high = consumer.get_watermark_offsets(
-                    TopicPartition(ORDER_EVENTS, number), timeout=10
-                )
-                partitions.append(TopicPartition(ORDER_EVENTS, number, high))
-            consumer.assign(partitions)
+            consumer.assign(self._positions(consumer))
             self.loop.call_soon_threadsafe(self.ready.set)
             while not self._stop.is_set():
-                for message in consumer.consume(500, 0.05):
+                first = consumer.poll(POLL_S)  # consume(n, t) would wait t for n messages
+                if first is None:
+                    continue
+                deltas = []
+                for message in [first, *consumer.consume(BATCH_MAX - 1, 0)]:
                     if message.error():
+                        log.warning("ws-gateway fanout: %s", message.error())
                         continue
-                    try:
-                        envelope = json.loads(message.value())
-                        payload = envelope["payload"]
-                    except (ValueError, KeyError, TypeError):
-                        log.warning("fanout: unreadable message at %s", message.offset())
+                    self._next_offsets[message.partition()] = message.offset() + 1
+                    delta = read_delta(message.value())
+                    if delta is None:
+                        log.warning("ws-gateway fanout: not a delta at %s", message.offset())
                         continue
-                    self.loop.call_soon_threadsafe(self._dispatch, payload)
+                    deltas.append(delta)
+                if deltas:
+                    self._hand_over(deltas)
         finally:
             consumer.close()
 
+    def _positions(self, consumer: Any) -> list[TopicPartition]:
+        """Where the last reader stopped, or the end of each partition."""
+        topic = consumer.list_topics(ORDER_EVENTS, timeout=METADATA_TIMEOUT_S).topics[ORDER_EVENTS]
+        if topic.error is not None or not topic.partitions:
+            raise KafkaException(topic.error or f"{ORDER_EVENTS} has no partitions yet")
+        positions = []
+        for number in sorted(topic.partitions):
+            offset = self._next_offsets.get(number)
+            if offset is None:
+                partition = TopicPartition(ORDER_EVENTS, number)
+                _, offset = consumer.get_watermark_offsets(partition, timeout=METADATA_TIMEOUT_S)
+            positions.append(TopicPartition(ORDER_EVENTS, number, offset))
+        return positions
 
-_fanouts: dict[int, Fanout] = {}
+    def _hand_over(self, deltas: list[Delta]) -> None:
+        future = asyncio.run_coroutine_threadsafe(self._route(deltas), self.loop)
+        while not self._stop.is_set() and not self.loop.is_closed():
+            try:
+                future.result(HANDOVER_WAIT_S)
+                return
+            except TimeoutError:
+                continue
+
+
+_fanout: Fanout | None = None
 
 
 def fanout() -> Fanout:
-    """The process's fanout (one per event loop), started on first use."""
+    """The process's fanout, started by the first connection (on the server's event loop)."""
+    global _fanout
     loop = asyncio.get_running_loop()
-    if id(loop) not in _fanouts:
-        _fanouts[id(loop)] = Fanout(loop)
-    return _fanouts[id(loop)]
+    if _fanout is None or _fanout.loop is not loop:
+        if _fanout is not None:
+            _fanout._stop.set()
+        _fanout = Fanout(loop)
+    return _fanout

@@ -1,0 +1,87 @@
+"""Whether a websocket's socket keeps up: the one signal ASGI does not carry.
+
+daphne's ASGI `send` never waits: each frame goes into Twisted's write buffer, which grows
+without limit while a client does not read. The Twisted transport does tell when its buffer is
+over its high-water mark (64 kB): it pauses its streaming producer (the HTTP channel daphne
+upgraded to a websocket) and sets `producerPaused` until the buffer has drained (Twisted's
+producer/consumer contract). `with_backpressure` wraps the ASGI app, finds that transport
+behind daphne's `send` and puts a `Backpressure` in the scope; the consumer waits on it before
+each frame, so what a client has not taken stays in the consumer's bounded queue, where it is
+counted. On another server (or in-process tests) it reports "writable" always.
+
+It also bounds the socket's kernel send buffer (SO_SNDBUF; Linux otherwise grows it to
+`tcp_wmem` max, 4 MB, thousands of deltas): what a client has not taken is then at most that,
+Twisted's 64 kB and the consumer's queue, and a close frame is never far behind the backlog.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import socket
+import time
+from typing import Any
+
+log = logging.getLogger(__name__)
+SCOPE_KEY = "realtime.backpressure"
+POLL_S = 0.02
+SEND_BUFFER_BYTES = 64 * 1024  # the kernel doubles it: 128 kB per websocket at most
+
+
+class Backpressure:
+    def __init__(self, transport: Any = None) -> None:
+        self._transport = transport
+
+    @property
+    def supported(self) -> bool:
+        return self._transport is not None
+
+    def paused(self) -> bool:
+        transport = self._transport
+        return transport is not None and transport.producerPaused and not transport.disconnected
+
+    async def writable(self, timeout_s: float | None = None) -> bool:
+        """Wait until the socket takes more (True), or `timeout_s` passed (False)."""
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        while self.paused():
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(POLL_S)
+        return True
+
+
+def _twisted_transport(send: Any) -> Any:
+    """daphne's `send` is `partial(server.handle_reply, protocol)`; the protocol holds the
+    transport. Anything else (another server, a test communicator): None."""
+    if not isinstance(send, functools.partial) or not send.args:
+        return None
+    transport = getattr(send.args[0], "transport", None)
+    if not isinstance(getattr(transport, "producerPaused", None), bool):
+        return None  # e.g. TLS wraps the TCP transport: no signal to read
+    try:
+        sock = transport.getHandle()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
+    except (AttributeError, OSError) as problem:
+        log.info("ws-gateway: send buffer left as it is: %s", problem)
+    return transport
+
+
+_warned = False
+
+
+def with_backpressure(app: Any) -> Any:
+    """The outermost websocket middleware: it sees the server's own `send`."""
+
+    async def middleware(scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        global _warned
+        backpressure = Backpressure(_twisted_transport(send))
+        if not backpressure.supported and not _warned:
+            _warned = True
+            log.info(
+                "ws-gateway: no Twisted transport behind send: a slow client is seen only "
+                "if the server's send waits for it"
+            )
+        return await app({**scope, SCOPE_KEY: backpressure}, receive, send)
+
+    return middleware
