@@ -51,6 +51,8 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = ROOT / "var" / "screenshots"
 TIMEOUT_MS = 20_000
+# Assertions wait as long as actions do: a loaded CI machine is slow, never wrong.
+expect.set_options(timeout=TIMEOUT_MS)
 PLATFORM_MS = 30_000  # a step of the real platform (venue, Kafka, ingest, websocket)
 SEED_BOOKS = {"SIM-A": [["9980", "1.2"]], "SIM-B": [["9985", "5"]]}
 _names = itertools.count(1)
