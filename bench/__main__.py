@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -19,6 +20,7 @@ django.setup()
 
 from bench.core import bench_core  # noqa: E402
 from bench.orm_ledger import bench_orm_ledger  # noqa: E402
+from bench.store_bench import bench_store  # noqa: E402
 
 REPORT = Path(os.environ.get("VAR_DIR", "var")) / "bench" / "report.md"
 
@@ -66,6 +68,8 @@ def main() -> int:
     ]
     core = bench_core()
     orm = bench_orm_ledger()
+    with tempfile.TemporaryDirectory() as folder:
+        store = bench_store(str(Path(folder) / "store.sqlite3"))
     lines += [
         "## trading-core on the embedded store (one process)",
         "",
@@ -75,6 +79,7 @@ def main() -> int:
         f"| apply_execution_report / s (one txn each) | {core['apply_execution_report_per_s']:,.0f} | 3,000 |",
         f"| apply_execution_report / s (batches of {core['batch_size']}) | {core['apply_execution_report_batched_per_s']:,.0f} | 10,000 |",
         f"| same fills through a Django-ORM ledger on PostgreSQL / s | {orm['orm_fills_per_s']:,.0f} | |",
+        f"| the store alone: small transactions / s ({store['reads_per_transaction']} reads, {store['writes_per_transaction']} writes) | {store['store_transactions_per_s']:,.0f} | |",
         f"| ratio store / ORM (one txn each) | {core['apply_execution_report_per_s'] / orm['orm_fills_per_s']:.2f} | |",
         "",
     ]
