@@ -4,22 +4,20 @@ balance. Screenshots go to var/screenshots/ (admin-order.png, trial-balance.png)
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, User
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from backoffice import roles
 from backoffice.models import Order
 from backoffice.rebuild import read_models_rebuild
 from infra.store.api import Database, run
+from tests.browser.conftest import new_page, screenshot
 from tests.support.api import fill_seed_order, make_trader, store
-from tests.support.platform import ROOT
 from tests.support.reports import NOW
 from trading.invariants import find_violations
 from trading.repository import Repository
@@ -27,44 +25,7 @@ from trading.services.place import PlaceOrder, place_order
 
 __all__ = ["store"]  # the fixture: this test's own seeded store, swapped in as database()
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = ROOT / "var" / "screenshots"
-TIMEOUT_MS = 20_000
 PASSWORD = "staff-pass-123"
-ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    # Playwright's sync API keeps an asyncio loop in this thread; Django would then refuse the
-    # test's own (synchronous) ORM calls and pytest-django's flush unless told otherwise.
-    previous = os.environ.get(ASYNC_UNSAFE)
-    os.environ[ASYNC_UNSAFE] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-    finally:
-        if previous is None:
-            os.environ.pop(ASYNC_UNSAFE, None)
-        else:
-            os.environ[ASYNC_UNSAFE] = previous
-
-
-def screenshot(page: Page, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
 
 
 @pytest.fixture
@@ -86,13 +47,10 @@ def seeded(store: Database, transactional_db: None) -> dict[str, Any]:
 
 
 @pytest.fixture
-def staff_page(chromium: Browser, live_server: Any, seeded: dict[str, Any]) -> Iterator[Page]:
-    context = chromium.new_context(
-        base_url=live_server.url, viewport={"width": 1440, "height": 900}
-    )
-    context.set_default_timeout(TIMEOUT_MS)
+def staff_page(browser: Browser, live_server: Any, seeded: dict[str, Any]) -> Iterator[Page]:
+    page = new_page(browser, live_server.url)  # the shared launch and context (conftest.py)
+    context = page.context
     context.route("**/favicon.ico", lambda route: route.fulfill(status=204))
-    page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))
