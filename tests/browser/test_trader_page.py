@@ -12,7 +12,6 @@ Two levels:
 from __future__ import annotations
 
 import itertools
-import os
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -24,11 +23,12 @@ import httpx
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from infra.management.commands.seed_platform import DEMO_PASSWORD
 from infra.store import open_database
 from infra.store.api import Database, run
+from tests.browser.conftest import new_page as shared_new_page
 from tests.support.api import apply, store
 from tests.support.platform import ROOT, RunningPlatform, eventually, start_platform
 from tests.support.reports import report
@@ -40,15 +40,6 @@ from trading.services.place import PlaceOrder, new_order_id, place_order
 
 __all__ = ["store"]  # the fixture, imported to be used here
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOTS = ROOT / "var" / "screenshots"
 TIMEOUT_MS = 20_000
 # Assertions wait as long as actions do: a loaded CI machine is slow, never wrong.
@@ -56,28 +47,15 @@ expect.set_options(timeout=TIMEOUT_MS)
 PLATFORM_MS = 30_000  # a step of the real platform (venue, Kafka, ingest, websocket)
 SEED_BOOKS = {"SIM-A": [["9980", "1.2"]], "SIM-B": [["9985", "5"]]}
 _names = itertools.count(1)
-ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
 
 # --- browser ---------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    # Playwright's sync API keeps an asyncio loop in this thread; Django then refuses the
-    # test's own (truly synchronous) ORM calls and pytest-django's flush unless told otherwise.
-    previous = os.environ.get(ASYNC_UNSAFE)
-    os.environ[ASYNC_UNSAFE] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-    finally:
-        if previous is None:
-            os.environ.pop(ASYNC_UNSAFE, None)
-        else:
-            os.environ[ASYNC_UNSAFE] = previous
+def chromium(browser: Browser) -> Browser:
+    """The shared launch (tests/browser/conftest.py)."""
+    return browser
 
 
 class PageErrors:
@@ -107,11 +85,10 @@ class PageErrors:
 
 def new_page(browser: Browser, base_url: str) -> Page:
     """A page in a fresh context (its own cookies); close it with page.context.close()."""
-    context = browser.new_context(base_url=base_url, viewport={"width": 1440, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
+    page = shared_new_page(browser, base_url)
     # The site has no icon (yet): a 404 for it would read as an error of the page.
-    context.route("**/favicon.ico", lambda route: route.fulfill(status=204))
-    return context.new_page()
+    page.context.route("**/favicon.ico", lambda route: route.fulfill(status=204))
+    return page
 
 
 def sign_in(page: Page, username: str, password: str = DEMO_PASSWORD) -> None:
