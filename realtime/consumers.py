@@ -38,9 +38,8 @@ READY_TIMEOUT_S = 15  # the reader's first assignment; Kafka down -> 1013, the c
 CLOSE_WAIT_S = 10  # a dropped client's time to take what its socket holds before the close
 
 
-def queue_max() -> int:
-    """Deltas a connection may have waiting (WS_CLIENT_QUEUE_MAX); at least one hand-over."""
-    return max(BATCH_MAX, int(os.environ.get("WS_CLIENT_QUEUE_MAX", "1000")))
+# Messages a connection may have waiting (WS_CLIENT_QUEUE_MAX): at least one fanout hand-over.
+QUEUE_MAX = max(BATCH_MAX, int(os.environ.get("WS_CLIENT_QUEUE_MAX", "1000")))
 
 
 class StreamConsumer(AsyncWebsocketConsumer):
@@ -57,10 +56,10 @@ class StreamConsumer(AsyncWebsocketConsumer):
         self.trader_id = trader_id_for(user)
         self.subscription: Subscription | None = None
         self.dropped = False
-        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=queue_max())
+        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=QUEUE_MAX)
         self.backpressure: Backpressure = self.scope.get(SCOPE_KEY) or Backpressure()
         self.fanout: Fanout = fanout()
-        self.tasks = {asyncio.ensure_future(self._send_loop())}
+        self.tasks: set[asyncio.Future[None]] = {asyncio.ensure_future(self._send_loop())}
 
     async def disconnect(self, code: int) -> None:
         if self.trader_id is not None:

@@ -61,9 +61,11 @@ class Fanout:
             if not connections:
                 del self.by_trader[trader_id]
 
-    def stop(self) -> None:
+    def stop(self, wait_s: float = 0) -> None:
+        """The reader stops within POLL_S; `wait_s` > 0 waits that long for it."""
         self._stop.set()
-        self._thread.join(5)
+        if wait_s > 0:
+            self._thread.join(wait_s)
 
     # --- on the event loop ---
 
@@ -108,12 +110,12 @@ class Fanout:
                 first = consumer.poll(POLL_S)  # consume(n, t) would wait t for n messages
                 if first is None:
                     continue
-                deltas = []
+                deltas, offsets = [], {}
                 for message in [first, *consumer.consume(BATCH_MAX - 1, 0)]:
                     if message.error():
                         log.warning("ws-gateway fanout: %s", message.error())
                         continue
-                    self._next_offsets[message.partition()] = message.offset() + 1
+                    offsets[message.partition()] = message.offset() + 1
                     delta = read_delta(message.value())
                     if delta is None:
                         log.warning("ws-gateway fanout: not a delta at %s", message.offset())
@@ -121,6 +123,7 @@ class Fanout:
                     deltas.append(delta)
                 if deltas:
                     self._hand_over(deltas)
+                self._next_offsets.update(offsets)  # a reader that restarts goes on from here
         finally:
             consumer.close()
 
@@ -157,6 +160,6 @@ def fanout() -> Fanout:
     loop = asyncio.get_running_loop()
     if _fanout is None or _fanout.loop is not loop:
         if _fanout is not None:
-            _fanout._stop.set()
+            _fanout.stop()  # its loop is gone (in-process tests): one reader per process
         _fanout = Fanout(loop)
     return _fanout

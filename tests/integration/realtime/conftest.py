@@ -30,6 +30,7 @@ QUEUE_MAX = 100  # WS_CLIENT_QUEUE_MAX of the gateway under test: the smallest i
 START_TIMEOUT_S = 30
 STOP_TIMEOUT_S = 10
 PASSWORD = "a-password-for-tests"
+TROUBLE = ("Traceback", " ERROR ", " WARNING ", "never retrieved")  # in the gateway's log
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,8 @@ def gateway(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(STOP_TIMEOUT_S)
+    problems = [line for line in gateway.log().splitlines() if any(w in line for w in TROUBLE)]
+    assert problems == [], gateway.log()[-4000:]
 
 
 def _trader(name: str) -> Trader:

@@ -21,6 +21,7 @@ from django.test import Client
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
+from infra.bus import kafka
 from tests.integration.realtime.conftest import PASSWORD, QUEUE_MAX, Gateway, Trader
 from tests.support.kafka import EnvelopeWriter
 from trading.outbox import ORDER_EVENTS
@@ -68,14 +69,16 @@ def delta(trader: Trader, order_id: str, seq: int, **fields: Any) -> dict[str, A
     }
 
 
-def publish(writer: EnvelopeWriter, *payloads: dict[str, Any], message_id: str = "") -> None:
+def publish(
+    writer: EnvelopeWriter, *payloads: dict[str, Any], message_id: str = "", partition: int = 0
+) -> None:
     for payload in payloads:
         writer.publish(
             ORDER_EVENTS,
             payload["order_id"],
             payload,
             message_id or uuid.uuid4().hex,
-            partition=0,
+            partition=partition,
         )
     writer.flush()
 
@@ -148,6 +151,16 @@ def test_deltas_arrive_in_seq_order_with_the_contract_s_fields(
     assert third["last_fill"] == fill and third["filled_quantity"] == "1.2"
 
 
+def test_every_partition_is_read(gateway: Gateway, trader: Trader, writer: EnvelopeWriter) -> None:
+    orders = {partition: order_id() for partition in range(kafka.PARTITIONS)}
+    with connect(gateway.url(trader.token)) as ws:
+        subscribe(ws)
+        for partition, order in orders.items():
+            publish(writer, delta(trader, order, 1), partition=partition)
+        got = [receive(ws) for _ in orders]
+    assert sorted(m["order_id"] for m in got) == sorted(orders.values())
+
+
 def test_subscribing_sends_no_state(
     gateway: Gateway, trader: Trader, writer: EnvelopeWriter
 ) -> None:
@@ -210,7 +223,8 @@ def test_the_session_authenticates_and_a_bad_token_beside_it_does_not(
 ) -> None:
     browser = Client()
     assert browser.login(username=trader.username, password=PASSWORD)
-    cookie = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={browser.cookies['sessionid'].value}"}
+    name = settings.SESSION_COOKIE_NAME
+    cookie = {"Cookie": f"{name}={browser.cookies[name].value}"}
     order = order_id()
     with connect(gateway.url(), additional_headers=cookie, origin=gateway.origin) as ws:
         subscribe(ws)
