@@ -3,6 +3,7 @@
 from django.urls import path
 
 from backoffice import report_views as views
+from backoffice.venue_drift_views import venue_vs_store_page
 
 urlpatterns = [
     path("", views.index, name="reports"),
@@ -14,4 +15,5 @@ urlpatterns = [
     path("fills.csv", views.fills_csv, name="report-fills-csv"),
     path("reconciliation", views.reconciliation, name="report-reconciliation"),
     path("reconciliation.csv", views.reconciliation_csv, name="report-reconciliation-csv"),
+    path("venue-vs-store", venue_vs_store_page, name="report-venue-vs-store"),
 ]

@@ -10,6 +10,7 @@ from django.http import HttpRequest, JsonResponse
 
 from infra.store import database
 from infra.store.api import run
+from venues.recovery.heartbeat import check_venue_streams
 
 
 def _store() -> None:
@@ -41,6 +42,7 @@ CHECKS: dict[str, Callable[[], None]] = {
     "database": _django_db,
     "kafka": _kafka,
     "celery_broker": _celery_broker,
+    "venue_streams": check_venue_streams,  # a venue pool whose stream thread stopped beating
 }
 
 

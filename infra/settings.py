@@ -131,11 +131,16 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "redis://127.0.0.1:6379/0")
 VENUE_SIMULATOR_URL = os.environ.get("VENUE_SIMULATOR_URL", "http://127.0.0.1:8100")
 # Runs that share one Redis (tests beside `make run`) keep their queues apart by a key prefix.
-CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {"global_keyprefix": os.environ["CELERY_KEY_PREFIX"]}
-    if os.environ.get("CELERY_KEY_PREFIX")
-    else {}
-)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A killed worker's unacknowledged command goes back to its queue after this many seconds
+    # (kombu's default is an hour); longer than the longest place (venues/recovery/timing.py).
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT_S", "45")),
+    **(
+        {"global_keyprefix": os.environ["CELERY_KEY_PREFIX"]}
+        if os.environ.get("CELERY_KEY_PREFIX")
+        else {}
+    ),
+}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 
 CHANNEL_LAYERS = (

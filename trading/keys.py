@@ -21,4 +21,6 @@ INSTRUMENT = ROOT["instrument"]  # (symbol) -> Instrument
 VENUE = ROOT["venue"]  # (name) -> VenueRecord
 QUOTE = ROOT["quote"]  # (venue, instrument) -> VenueQuote
 RESTING = ROOT["resting"]  # (instrument, order_id) -> b"" : open orders with nothing at a venue
+# (venue, order_id, attempt_id) -> created_at ISO: attempts not ended, what reconciliation reads
+LIVE_ATTEMPT = ROOT["live_attempt"]
 COUNTER = ROOT["counter"]  # (name, label) -> int64 LE: orders by state, fills (for metrics)

@@ -74,11 +74,29 @@ class Repository:
                     keys.CLIENT_ORDER_ID.pack((order.trader_id, order.client_order_id)),
                     order.order_id.encode(),
                 )
+        self._index_live_attempts(order)
         resting = keys.RESTING.pack((order.instrument, order.order_id))
         if not order.ended and not order.active_attempts:
             self.tr.set(resting, _EMPTY)
         else:
             self.tr.clear(resting)
+
+    def _index_live_attempts(self, order: Order) -> None:
+        for attempt in order.attempts:
+            key = keys.LIVE_ATTEMPT.pack((attempt.venue, order.order_id, attempt.attempt_id))
+            if attempt.ended:
+                self.tr.clear(key)
+            else:
+                self.tr.set(key, attempt.created_at.isoformat().encode())
+
+    def live_attempts(
+        self, venue: str, *, after: tuple[str, str] | None = None, limit: int = 500
+    ) -> list[tuple[str, str, str]]:
+        """One page of (order_id, attempt_id, created_at ISO) of the venue's live attempts."""
+        rng = keys.LIVE_ATTEMPT.range((venue,))
+        start = keys.LIVE_ATTEMPT.pack((venue, *after)) + b"\x00" if after else rng.start
+        rows = self.tr.get_range(start, rng.stop, limit=limit)
+        return [(*keys.LIVE_ATTEMPT.unpack(k)[1:], v.decode()) for k, v in rows]
 
     def order_id_for_client_id(self, trader_id: str, client_order_id: str) -> str | None:
         data = self.tr.get(keys.CLIENT_ORDER_ID.pack((trader_id, client_order_id)))

@@ -1,21 +1,32 @@
-"""Celery tasks of the venue pools (queue venue.<VENUE>): thin, they parse and call the adapter.
+"""Celery tasks of the venue pools (queue venue.<VENUE>): thin, they check the store and call
+the adapter.
 
-Delivery: at least once (acks late). A redelivered place is answered 409 by the venue and
-changes nothing; a cancel the venue does not know yet is retried.
+Delivery: at least once (acks late, a short visibility timeout). Each command first checks in
+the store that its attempt is still live; a place is sent only before its send deadline
+(venues/recovery/timing.py) and a redelivered one is asked about at the venue first; a cancel
+the venue does not know yet is retried until the attempt can no longer be placed.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from celery import shared_task
 
+from infra.store import database
+from infra.store.api import run
 from venues import runtime
-from venues.adapters.sim.adapter import CancelTooEarly
+from venues.adapters.sim.adapter import CancelNotDelivered, CancelTooEarly
 from venues.adapters.sim.parse import synthetic_report
+from venues.recovery.commands import live_attempt, start_place
+from venues.recovery.timing import NOT_PLACED_AFTER_S, send_deadline
 
-CANCEL_RETRIES = 10
+log = logging.getLogger(__name__)
+
+CANCEL_RETRIES = 60
 
 
 def _command(envelope: str) -> dict[str, Any]:
@@ -26,18 +37,38 @@ def _command(envelope: str) -> dict[str, Any]:
 @shared_task(name="venues.place_attempt", acks_late=True)
 def place_attempt(envelope: str) -> str:
     command = _command(envelope)
-    return runtime.adapter(command["venue"]).place(command)
+    db = database()
+    attempt = run(db, lambda tr: live_attempt(tr, command["order_id"], command["attempt_id"]))
+    if attempt is None:
+        return "skipped: the attempt ended or is unknown"
+    now = datetime.now(UTC)
+    again = run(db, lambda tr: start_place(tr, command["venue"], command["client_order_id"], now))
+    return runtime.adapter(command["venue"]).place(
+        command, send_before=send_deadline(attempt.created_at), ask_first=again
+    )
 
 
 @shared_task(name="venues.cancel_attempt", bind=True, acks_late=True, max_retries=CANCEL_RETRIES)
 def cancel_attempt(self: Any, envelope: str) -> str:
     command = _command(envelope)
+    attempt = run(
+        database(), lambda tr: live_attempt(tr, command["order_id"], command["attempt_id"])
+    )
+    if attempt is None:
+        return "skipped: the attempt ended or is unknown"
     try:
         return runtime.adapter(command["venue"]).cancel(command)
-    except CancelTooEarly as error:
+    except CancelNotDelivered as error:
         if self.request.retries < CANCEL_RETRIES:
-            raise self.retry(countdown=0.2 * (self.request.retries + 1)) from error
-        # The venue never saw the attempt: nothing can fill, so it ends canceled here.
+            raise self.retry(countdown=min(0.5 * 2**self.request.retries, 10)) from error
+        # Reconciliation still learns the attempt's end from the venue; we stop asking.
+        log.error("cancel of %s never delivered: %s", command["client_order_id"], error)
+        return "undelivered"
+    except CancelTooEarly as error:
+        unplaceable_at = attempt.created_at + timedelta(seconds=NOT_PLACED_AFTER_S)
+        if datetime.now(UTC) < unplaceable_at and self.request.retries < CANCEL_RETRIES:
+            raise self.retry(countdown=1.0) from error
+        # Past its send deadline the venue will never see it: nothing can fill, it ends here.
         runtime.emit_report(
             synthetic_report(command["venue"], command["client_order_id"], "canceled", str(error))
         )

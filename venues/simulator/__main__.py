@@ -1,9 +1,12 @@
-"""python -m venues.simulator [--host 127.0.0.1] [--port 8100] [--seed-books] [--seed N]"""
+"""python -m venues.simulator [--host 127.0.0.1] [--port 8100] [--seed-books] [--seed N]
+[--state-dir DIR] (default $VAR_DIR/simulator; with neither, nothing is kept on disk)"""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
+from pathlib import Path
 
 from aiohttp import web
 
@@ -23,18 +26,31 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed-books", action="store_true", help="load the seed's market")
     parser.add_argument("--seed", type=int, default=None, help="seed of the fault dice")
     parser.add_argument("--log-level", default="INFO")
+    parser.add_argument(
+        "--state-dir",
+        default=None,
+        help="where the venues' state is kept (default: $VAR_DIR/simulator; none: in memory)",
+    )
     args = parser.parse_args(argv)
+    state_dir = args.state_dir or (
+        str(Path(os.environ["VAR_DIR"]) / "simulator") if os.environ.get("VAR_DIR") else None
+    )
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger(__name__).info(
-        "venue simulator (%s) on http://%s:%d/, control at /control/",
+        "venue simulator (%s) on http://%s:%d/, control at /control/, state in %s",
         ", ".join(spec.name for spec in VENUES),
         args.host,
         args.port,
+        state_dir or "memory only",
     )
     web.run_app(
-        make_app(seed_books=args.seed_books, seed=args.seed),
+        make_app(
+            seed_books=args.seed_books,
+            seed=args.seed,
+            state_path=Path(state_dir) / "state.sqlite3" if state_dir else None,
+        ),
         host=args.host,
         port=args.port,
         print=None,

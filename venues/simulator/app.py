@@ -11,6 +11,7 @@ import json
 import logging
 import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -20,6 +21,7 @@ from venues.simulator.book import BadBook, Book
 from venues.simulator.faults import BadFaults, Faults
 from venues.simulator.market import make_venues
 from venues.simulator.orders import INSTRUMENT, BadOrder, OrderRequest, Status
+from venues.simulator.state import StateFile
 from venues.simulator.stream import STREAMS_KEY, close_all_streams, serve_stream
 from venues.simulator.venue import CancelResult, Venue, VenueFull
 
@@ -208,9 +210,12 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def make_app(*, seed_books: bool = False, seed: int | None = None) -> web.Application:
+def make_app(
+    *, seed_books: bool = False, seed: int | None = None, state_path: Path | None = None
+) -> web.Application:
+    """The simulator; with `state_path` it keeps its state there and resumes from it."""
     app = web.Application(middlewares=[json_errors], client_max_size=MAX_BODY_BYTES)
-    app[VENUES_KEY] = make_venues(seed=seed, seed_books=seed_books)
+    app[VENUES_KEY] = make_venues(seed=seed, seed_books=seed_books, state=StateFile(state_path))
     app[STREAMS_KEY] = set()
     app.on_shutdown.append(close_all_streams)
     app.add_routes(

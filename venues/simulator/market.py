@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from venues.simulator.book import Book
 from venues.simulator.faults import Dice
+from venues.simulator.state import StateFile
 from venues.simulator.venue import Venue, VenueSpec
 
 VENUES = (
@@ -24,20 +25,31 @@ SEED_BOOKS: dict[tuple[str, str], dict[str, list[list[str]]]] = {
 }
 
 
-def make_venues(*, seed: int | None = None, seed_books: bool = False) -> dict[str, Venue]:
-    """Fresh venues for one simulator run. With `seed`, each venue's fault dice are
+def make_venues(
+    *, seed: int | None = None, seed_books: bool = False, state: StateFile | None = None
+) -> dict[str, Venue]:
+    """The venues of one simulator run: those the state file kept (same session, same ids
+    and seqs going on), else fresh ones. With `seed`, each venue's fault dice are
     reproducible and independent of the traffic at the other venue."""
-    session = uuid.uuid4().hex[:8]
+    state = state or StateFile(None)
+    session = state.meta("session")
+    if session is None:
+        session = uuid.uuid4().hex[:8]
+        state.set_meta("session", session)
+        state.commit()
     venues = {
         spec.name: Venue(
             spec,
             INSTRUMENTS,
             session=session,
             dice=Dice(None if seed is None else f"{seed}:{spec.name}"),
+            state=state.venue(spec.name),
         )
         for spec in VENUES
     }
+    kept = {name for name, venue in venues.items() if venue.has_state}
     if seed_books:
         for (venue, instrument), sides in SEED_BOOKS.items():
-            venues[venue].set_book(instrument, Book.parse(sides["asks"], sides["bids"]))
+            if venue not in kept:  # a restart keeps the books as they were
+                venues[venue].set_book(instrument, Book.parse(sides["asks"], sides["bids"]))
     return venues

@@ -183,6 +183,29 @@ class ChildOrder:
             ack["reason"] = self.reason
         return ack
 
+    @classmethod
+    def from_wire(cls, wire: dict[str, Any]) -> ChildOrder:
+        """Back from to_wire() (the state on disk)."""
+        fills = [
+            VenueFill(
+                venue_fill_id=f["venue_fill_id"],
+                quantity=Decimal(f["qty"]),
+                price=Decimal(f["price"]),
+                fee=Decimal(f["fee"]),
+                fee_asset=f["fee_asset"],
+                ts=f["ts"],
+            )
+            for f in wire["fills"]
+        ]
+        return cls(
+            request=OrderRequest.parse(wire),
+            venue_order_id=wire["venue_order_id"],
+            status=Status(wire["status"]),
+            cum_qty=Decimal(wire["cum_qty"]),
+            fills=fills,
+            reason=wire["reason"],
+        )
+
     def to_wire(self) -> dict[str, Any]:
         request = self.request
         return {

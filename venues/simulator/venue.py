@@ -20,6 +20,7 @@ from venues.simulator.book import Book, Fill
 from venues.simulator.decimals import ZERO, fee_text, plain, taker_fee
 from venues.simulator.faults import Dice, Faults
 from venues.simulator.orders import BadOrder, ChildOrder, OrderRequest, VenueFill
+from venues.simulator.state import VenueState
 
 LOG_LIMIT = 100_000  # messages kept for replay
 ORDER_LIMIT = 1_000_000  # orders remembered (and so never executed twice)
@@ -65,6 +66,7 @@ class Venue:
         session: str,
         dice: Dice,
         clock: Callable[[], datetime] = utc_now,
+        state: VenueState | None = None,
     ) -> None:
         self.name = spec.name
         self.fee_rate = spec.taker_fee_rate
@@ -79,7 +81,61 @@ class Venue:
         self._log: deque[Message] = deque(maxlen=LOG_LIMIT)
         self._listeners: set[Listener] = set()
         self._seq = 0
-        self._ids = {kind: itertools.count(1) for kind in ("O", "E", "F")}
+        self._last_ids = {kind: 0 for kind in ("O", "E", "F")}
+        self._state = state
+        self._outgoing: list[Message] = []  # published, delivered once the state is committed
+        self._dirty_orders: set[str] = set()
+        self._dirty_books: set[str] = set()
+        if state is not None:
+            self._load(state)
+
+    # --- the state on disk ----------------------------------------------------------------
+
+    def _load(self, state: VenueState) -> None:
+        """What the last run kept: books, orders (working GTC ones rest again), log, counters."""
+        for instrument, wire in state.books().items():
+            self._books[instrument] = Book.parse(wire["asks"], wire["bids"])
+        for wire in state.orders():
+            order = ChildOrder.from_wire(wire)
+            self._orders[order.client_order_id] = order
+            if order.working:
+                self._resting[order.client_order_id] = order
+        self._log.extend(state.log(LOG_LIMIT))
+        self._seq = state.counter("seq")
+        self._last_ids = {kind: state.counter(kind) for kind in self._last_ids}
+
+    @property
+    def has_state(self) -> bool:
+        """Whether a previous run left books or orders (then the seed's books are not loaded)."""
+        return bool(self._seq or self._orders)
+
+    def _done(self) -> None:
+        """End of one operation: keep what changed, then let its messages out."""
+        if self._state is not None:
+            for client_order_id in self._dirty_orders:
+                self._state.put_order(client_order_id, self._orders[client_order_id].to_wire())
+            for instrument in self._dirty_books:
+                self._state.put_book(instrument, self._books[instrument].to_wire())
+            for message in self._outgoing:
+                self._state.append_log(message)
+            if self._outgoing and self._seq % 1000 < len(self._outgoing):
+                self._state.trim_log(self._seq - LOG_LIMIT)
+            self._state.set_counter("seq", self._seq)
+            for kind, value in self._last_ids.items():
+                self._state.set_counter(kind, value)
+            self._state.commit()
+        self._dirty_orders.clear()
+        self._dirty_books.clear()
+        outgoing, self._outgoing = self._outgoing, []
+        for logged in outgoing:
+            copies = 1
+            if logged["type"] == "execution_report" and self._dice.strikes(
+                self.faults.duplicate_report_rate
+            ):
+                copies = 2  # the same message twice: same exec_id, same seq
+            for listener in list(self._listeners):
+                for _ in range(copies):
+                    listener.deliver(logged)
 
     # --- books --------------------------------------------------------------------------
 
@@ -97,6 +153,7 @@ class Venue:
         for order in list(self._resting.values()):
             if order.request.instrument == instrument:
                 self._execute(order)
+        self._done()
 
     # --- faults -------------------------------------------------------------------------
 
@@ -105,6 +162,7 @@ class Venue:
         if not faults.reorder_reports:
             for client_order_id in list(self._held):
                 self._flush(client_order_id)
+        self._done()
         if faults.down:
             self.close_streams("venue down")
 
@@ -133,9 +191,10 @@ class Venue:
         if self._dice.strikes(self.faults.reject_rate):
             order.reject(REJECT_REASON)
             self._report(order, "rejected")
-            return order, False
-        self._report(order, "new")
-        self._execute(order)
+        else:
+            self._report(order, "new")
+            self._execute(order)
+        self._done()
         return order, False
 
     def cancel(self, client_order_id: str) -> tuple[CancelResult, ChildOrder | None]:
@@ -147,6 +206,7 @@ class Venue:
         order.cancel()
         self._resting.pop(client_order_id, None)
         self._report(order, "canceled")
+        self._done()
         return CancelResult.CANCELED, order
 
     def _execute(self, order: ChildOrder) -> None:
@@ -181,6 +241,7 @@ class Venue:
     # --- reports and the stream ---------------------------------------------------------
 
     def _report(self, order: ChildOrder, exec_type: str, fill: VenueFill | None = None) -> None:
+        self._dirty_orders.add(order.client_order_id)  # every change of an order reports
         request = order.request
         report: Message = {
             "type": "execution_report",
@@ -227,14 +288,9 @@ class Venue:
         self._seq += 1
         logged = {"type": message["type"], "seq": self._seq, **message}
         self._log.append(logged)
-        copies = 1
-        if logged["type"] == "execution_report" and self._dice.strikes(
-            self.faults.duplicate_report_rate
-        ):
-            copies = 2  # the same message twice: same exec_id, same seq
-        for listener in list(self._listeners):
-            for _ in range(copies):
-                listener.deliver(logged)
+        self._outgoing.append(logged)
+        if logged["type"] == "book":
+            self._dirty_books.add(logged["instrument"])
 
     @property
     def last_seq(self) -> int:
@@ -282,7 +338,8 @@ class Venue:
 
     def _next_id(self, kind: str) -> str:
         """SIM-A-F-3f9a1c2e-000017: unique per venue, and across runs through the session."""
-        return f"{self.name}-{kind}-{self.session}-{next(self._ids[kind]):06d}"
+        self._last_ids[kind] += 1
+        return f"{self.name}-{kind}-{self.session}-{self._last_ids[kind]:06d}"
 
     def _now(self) -> str:
         return self._clock().astimezone(UTC).isoformat()

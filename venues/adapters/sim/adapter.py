@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from venues.adapters.sim.client import OutcomeUnknown, VenueClient, VenueUnavailable
@@ -24,6 +25,14 @@ class CancelTooEarly(Exception):
     """The venue does not know the attempt yet: its place is still on the way; retry later."""
 
 
+class CancelNotDelivered(CancelTooEarly):
+    """The venue is down or did not answer: the cancel may not have arrived; retry later."""
+
+
+class SendDeadlinePassed(Exception):
+    """The place is too late to send: reconciliation ends the attempt as not placed."""
+
+
 class SimAdapter:
     def __init__(self, client: VenueClient, emit: Emit, on_down: Callable[[str], None]) -> None:
         self.client = client
@@ -34,8 +43,14 @@ class SimAdapter:
     def venue(self) -> str:
         return self.client.venue
 
-    def place(self, command: dict[str, Any]) -> str:
-        """Send one attempt; returns what happened ("sent", "known", "rejected", "down")."""
+    def place(
+        self,
+        command: dict[str, Any],
+        send_before: datetime | None = None,
+        ask_first: bool = False,
+    ) -> str:
+        """Send one attempt; returns what happened ("sent", "known", "rejected", "down", "late",
+        "unknown"). `ask_first`: it may have been sent before, so the venue is asked first."""
         coid = command["client_order_id"]
         order = {
             "client_order_id": coid,
@@ -47,9 +62,22 @@ class SimAdapter:
             "time_in_force": command.get("time_in_force", "IOC"),
         }
         try:
-            answer = self._place_once(order)
+            if ask_first and self._known(coid):
+                return "known"  # a redelivered command: its reports come on the stream
+            answer = self._place_once(order, send_before)
+        except SendDeadlinePassed:
+            log.warning("%s: %s not sent, past its send deadline", self.venue, coid)
+            return "late"
+        except OutcomeUnknown as error:
+            # It may be at the venue: only the venue can tell, and reconciliation will ask it.
+            log.warning(
+                "%s: outcome of %s unknown (%s): left to reconciliation", self.venue, coid, error
+            )
+            return "unknown"
         except VenueUnavailable as error:
             self.on_down(str(error))
+            if ask_first:
+                return "unknown"  # it may have arrived before the venue went down
             self.emit(synthetic_report(self.venue, coid, "rejected", f"venue down: {error}"))
             return "down"
         if answer.status == 409:
@@ -60,27 +88,40 @@ class SimAdapter:
             return "rejected"
         return "sent"
 
-    def _place_once(self, order: dict[str, Any]) -> Any:
+    def _known(self, coid: str) -> bool:
+        return self.client.query(coid).status == 200
+
+    def _place_once(self, order: dict[str, Any], send_before: datetime | None) -> Any:
         coid = order["client_order_id"]
+        maybe_sent = False  # once a send had no answer, only the venue can say it is not there
         for _ in range(3):
+            if send_before is not None and datetime.now(UTC) >= send_before:
+                if maybe_sent:
+                    raise OutcomeUnknown(f"{coid}: no answer before its send deadline")
+                raise SendDeadlinePassed(coid)
             try:
                 return self.client.place(order)
             except OutcomeUnknown as error:
+                maybe_sent = True
                 log.warning("%s: no answer to %s (%s): asking the venue", self.venue, coid, error)
                 try:
                     known = self.client.query(coid)
-                except OutcomeUnknown:
+                except (OutcomeUnknown, VenueUnavailable):
                     continue
                 if known.status == 200:
                     return known  # it arrived: its reports come on the stream
-        raise VenueUnavailable(f"no answer from {self.venue} for {coid} after 3 tries")
+            except VenueUnavailable:
+                if maybe_sent:
+                    raise OutcomeUnknown(f"{self.venue} went down after sending {coid}") from None
+                raise
+        raise OutcomeUnknown(f"no answer from {self.venue} for {coid} after 3 tries")
 
     def cancel(self, command: dict[str, Any]) -> str:
         coid = command["client_order_id"]
         try:
             answer = self.client.cancel(coid)
         except (VenueUnavailable, OutcomeUnknown) as error:
-            raise CancelTooEarly(f"cancel of {coid} not delivered: {error}") from error
+            raise CancelNotDelivered(f"cancel of {coid} not delivered: {error}") from error
         if answer.status == 404:
             raise CancelTooEarly(f"{self.venue} does not know {coid} yet")
         return "canceled" if answer.status == 200 else "already-ended"

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from websockets.exceptions import WebSocketException
 from websockets.sync.client import connect
 
 from infra.store.api import Database, Transaction, run
@@ -22,11 +22,14 @@ from infra.store.keys import Subspace
 from trading.services.quotes import record_quote, reopen_venue
 from trading.services.reference import set_venue_state
 from venues.adapters.sim.parse import decode_book, decode_report, parse_to_quote, parse_to_report
+from venues.recovery.heartbeat import beat
 
 log = logging.getLogger(__name__)
 
 CURSOR = Subspace(("venues", "stream_cursor"))  # (venue) -> "session:last seq handled"
 RECONNECT_DELAY_S = 0.5
+MAX_RECONNECT_DELAY_S = 5.0
+HEARTBEAT_EVERY_S = 2.0
 
 
 class NewSession(Exception):
@@ -57,17 +60,45 @@ class VenueStream:
         self.db, self.ws_url, self.venue = db, ws_url, venue
         self.emit, self.flush = emit, flush
         self.session = ""
+        self._last_beat = 0.0
 
     def run(self, stop: threading.Event) -> None:
+        """Follow the stream until `stop`; every failure is logged, backed off and retried."""
+        delay = RECONNECT_DELAY_S
         while not stop.is_set():
+            self.heartbeat(force=True)
             try:
                 self._session(stop)
+                delay = RECONNECT_DELAY_S
             except NewSession:
                 continue
-            except (OSError, WebSocketException) as error:
-                log.info("%s stream down: %s", self.venue, error)
-                run(self.db, lambda tr: set_venue_state(tr, self.venue, circuit_open=True))
-            stop.wait(RECONNECT_DELAY_S)
+            except Exception as error:  # noqa: BLE001 - the stream must never die silently
+                log.warning(
+                    "%s stream down (%s: %s), reconnecting in %.1f s",
+                    self.venue,
+                    type(error).__name__,
+                    error,
+                    delay,
+                )
+                self._open_circuit()
+            stop.wait(delay)
+            delay = min(delay * 2, MAX_RECONNECT_DELAY_S)
+
+    def heartbeat(self, force: bool = False) -> None:
+        """Tell /healthz this venue's stream thread is alive (at most every few seconds)."""
+        now = time.monotonic()
+        if force or now - self._last_beat >= HEARTBEAT_EVERY_S:
+            try:
+                run(self.db, lambda tr: beat(tr, self.venue, datetime.now(UTC)))
+                self._last_beat = now
+            except Exception as error:  # noqa: BLE001 - a missed beat is what health reports
+                log.warning("%s stream heartbeat not written: %s", self.venue, error)
+
+    def _open_circuit(self) -> None:
+        try:
+            run(self.db, lambda tr: set_venue_state(tr, self.venue, circuit_open=True))
+        except Exception as error:  # noqa: BLE001 - the store may be what failed
+            log.warning("%s circuit not opened: %s", self.venue, error)
 
     def _session(self, stop: threading.Event) -> None:
         self.session, since = run(self.db, lambda tr: stream_cursor(tr, self.venue))
@@ -76,6 +107,7 @@ class VenueStream:
         ) as ws:
             run(self.db, lambda tr: reopen_venue(tr, self.venue, datetime.now(UTC)))
             while not stop.is_set():
+                self.heartbeat()
                 try:
                     text = ws.recv(timeout=0.5)
                 except TimeoutError:

@@ -1,0 +1,1 @@
+"""Reconciliation with the venues: the venue, not our memory, knows what happened to an attempt."""
