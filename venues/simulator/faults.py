@@ -10,7 +10,7 @@ from typing import Any
 from venues.simulator.decimals import ZERO, BadNumber, fraction, plain, to_decimal
 
 MAX_LATENCY_MS = 60_000
-_RATES = ("reject_rate", "drop_ack_rate", "duplicate_report_rate")
+_RATES = ("reject_rate", "drop_ack_rate", "duplicate_report_rate", "drop_report_rate")
 _SWITCHES = ("reorder_reports", "down")
 _DICE_SIDES = 1_000_000  # a rate counts to 6 decimal places
 
@@ -27,6 +27,9 @@ class Faults:
     duplicate_report_rate: Decimal = ZERO  # that fraction of reports goes out twice
     reorder_reports: bool = False  # an order's reports are held and sent reversed at its end
     down: bool = False  # the trading API answers 503, streams are closed and refused
+    # that fraction of execution reports is lost on the way: never logged nor streamed (only
+    # the query API tells what happened), as if it vanished between the venue and the store
+    drop_report_rate: Decimal = ZERO
 
     @classmethod
     def parse(cls, body: dict[str, Any]) -> Faults:

@@ -242,6 +242,8 @@ class Venue:
 
     def _report(self, order: ChildOrder, exec_type: str, fill: VenueFill | None = None) -> None:
         self._dirty_orders.add(order.client_order_id)  # every change of an order reports
+        if self._dice.strikes(self.faults.drop_report_rate):
+            return  # the drop fault: this report is lost, the order's state is not
         request = order.request
         report: Message = {
             "type": "execution_report",

@@ -135,3 +135,18 @@ def test_the_same_seed_rolls_the_same_faults(tmp_path):
     first = statuses()
     assert first == statuses()
     assert "new" in first and "rejected" in first
+
+
+def test_a_dropped_report_is_never_streamed_but_the_order_is_at_the_venue(http, simulator):
+    put_book(http, "SIM-A", [["9980", "5"]])
+    lost, seen = coid("DROP"), coid("KEEP")
+    with stream(simulator, "SIM-A") as live:
+        http.put("/control/faults/SIM-A", json={"drop_report_rate": 1}).raise_for_status()
+        assert http.post("/venues/SIM-A/orders", json=order(lost, "1")).status_code == 200
+        http.put("/control/faults/SIM-A", json={}).raise_for_status()
+        assert http.post("/venues/SIM-A/orders", json=order(seen, "1")).status_code == 200
+        reports = live.reports(seen, 2)
+    assert all(m.get("client_order_id") != lost for m in live.seen)
+    assert [r["exec_type"] for r in reports] == ["new", "trade"]
+    kept = http.get(f"/venues/SIM-A/orders/{lost}").json()
+    assert kept["status"] == "filled" and len(kept["fills"]) == 1

@@ -223,6 +223,7 @@ def test_faults_are_put_read_back_and_cleared(http):
         "duplicate_report_rate": "0.5",
         "reorder_reports": True,
         "down": False,
+        "drop_report_rate": "0",
     }
     assert http.put("/control/faults/SIM-B", json={**full, "reject_rate": 0.25}).json() == full
     assert http.get("/control/faults/SIM-B").json() == full

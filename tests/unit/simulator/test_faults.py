@@ -18,6 +18,7 @@ def test_an_empty_body_is_no_fault_at_all():
         "duplicate_report_rate": "0",
         "reorder_reports": False,
         "down": False,
+        "drop_report_rate": "0",
     }
 
 
