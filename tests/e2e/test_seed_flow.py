@@ -166,12 +166,29 @@ def test_cancel_of_a_resting_gtc_order_ends_it_canceled(platform, api, control):
 
 def test_cancel_reaches_the_venue_for_an_attempt_in_flight(platform, api, control):
     set_seed_books(control, platform)
-    control.put("/faults/SIM-A", json={"latency_ms": 1500}).raise_for_status()
+    # The venue answers (and streams) 3 s late, so the attempt is still live in the store when
+    # the cancel is sent: the cancel must go to the venue, not be settled by the platform.
+    control.put("/faults/SIM-A", json={"latency_ms": 3000}).raise_for_status()
     order = place(api, instrument="BTC-USD", side="buy", quantity="1.0", limit_price="10000")
     answer = api.post(f"/api/v1/orders/{order['order_id']}/cancel")
     assert answer.status_code == 202
     assert answer.json()["state"] == "cancel_pending"
     final = wait_for_end(api, order["order_id"])
-    # The venue either filled EA-1 before it saw the cancel, or canceled it: both are true ends.
-    assert final["state"] in {"canceled", "filled"}
+    coid = f"{order['order_id']}:EA-1"
+    line = eventually(
+        lambda: next(
+            (x for x in platform.log("venue-SIM-A").splitlines() if f"the cancel of {coid}:" in x),
+            None,
+        ),
+        what="SIM-A's answer to the cancel in the venue pool's log",
+    )
+    at_venue = httpx.get(f"{platform.simulator_url}/venues/SIM-A/orders/{coid}", timeout=10)
+    # An IOC child has executed by the time the venue reads the cancel: the venue says so,
+    # and the order ends with what the venue did (filled), never canceled with a fill lost.
+    if line.endswith(": canceled"):
+        assert final["state"] == "canceled" and at_venue.json()["status"] == "canceled"
+    else:
+        assert line.endswith(": already-ended"), line
+        assert at_venue.json()["status"] == "filled" and final["state"] == "filled"
+        assert Decimal(final["filled_quantity"]) == Decimal("1.0")
     assert platform.manage("check_invariants").returncode == 0

@@ -124,4 +124,6 @@ class SimAdapter:
             raise CancelNotDelivered(f"cancel of {coid} not delivered: {error}") from error
         if answer.status == 404:
             raise CancelTooEarly(f"{self.venue} does not know {coid} yet")
-        return "canceled" if answer.status == 200 else "already-ended"
+        result = "canceled" if answer.status == 200 else "already-ended"
+        log.info("%s answered the cancel of %s: %s", self.venue, coid, result)
+        return result
