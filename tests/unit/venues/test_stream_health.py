@@ -70,3 +70,24 @@ def test_a_producer_that_hit_a_fatal_error_is_replaced(monkeypatch):
     runtime.flush_reports()
     assert runtime.report_producer().sent == [b"O1"]
     runtime.reset()
+
+
+def test_the_keeper_starts_a_thread_that_died_again(monkeypatch):
+    from venues import worker
+
+    monkeypatch.setattr(worker, "KEEPER_EVERY_S", 0.01)
+    runs: list[int] = []
+    step = worker.VenueStreams(None)
+
+    def target(stop: threading.Event) -> None:
+        runs.append(1)
+        if len(runs) >= 3:
+            stop.set()  # third life: enough
+        # and the thread ends, as one that died on an error its loop did not catch
+
+    step.targets["stream-SIM-A"] = target
+    step._start_thread("stream-SIM-A")
+    keeper = threading.Thread(target=step._keep)
+    keeper.start()
+    keeper.join(timeout=30)
+    assert not keeper.is_alive() and len(runs) >= 3
