@@ -4,6 +4,7 @@ the way from the venue, and every order still ends right, exactly once, with no 
 from __future__ import annotations
 
 import os
+import time
 from decimal import Decimal
 
 import httpx
@@ -140,8 +141,9 @@ def test_place_commands_lost_in_the_broker_end_as_not_placed_and_the_orders_go_o
     lost = broker.llen(queue)
     broker.delete(queue)  # what a broker that lost its data does to the waiting commands
     sim.put("/control/faults/SIM-A", json={}).raise_for_status()
-
+    started = time.monotonic()
     final = eventually(lambda: all_ended(api, ids), BOUND_S, 0.5, "every order ended")
+    print(f"{lost} place commands lost: every order ended {time.monotonic() - started:.1f} s later")
     assert all(o["state"] == "filled" for o in final), [o["state"] for o in final]
     not_placed = [
         a
@@ -158,8 +160,10 @@ def test_reports_lost_between_the_venue_and_the_store_are_fed_back_exactly_once(
     # Several levels, so an order fills in several fills; half the reports never arrive.
     books(sim, platform, [[str(9980 + i), "0.1"] for i in range(10)], [["9995", "5"]])
     sim.put("/control/faults/SIM-A", json={"drop_report_rate": "0.5"}).raise_for_status()
+    started = time.monotonic()
     ids = place_buys(api, 4, "0.2")
     final = eventually(lambda: all_ended(api, ids), BOUND_S, 0.5, "every order ended")
+    print(f"half the reports lost: every order ended {time.monotonic() - started:.1f} s later")
     assert all(o["state"] == "filled" for o in final), [o["state"] for o in final]
     for order in store_orders(platform, ids):
         assert [a.venue for a in order.attempts] == ["SIM-A"] and order.fill_count == 2

@@ -23,6 +23,10 @@ from venues.recovery.timing import NOT_PLACED_AFTER_S, RECONCILE_INTERVAL_S
 log = logging.getLogger(__name__)
 
 PAGE = 200
+# Younger attempts are not asked about: their reports are most likely on their way, and
+# feeding them again would only add duplicates for ingest to drop.
+SETTLE_S = 2.0
+MAX_SILENT = 3  # timeouts in a row: the venue is not answering, try again next round
 
 
 @dataclass(frozen=True)
@@ -79,17 +83,27 @@ class Reconciler:
         """One pass over the venue's live attempts; stops early (skips) if the venue is down."""
         findings: list[Finding] = []
         after: tuple[str, str] | None = None
+        silent = 0  # queries in a row without an answer
         while True:
             now = datetime.now(UTC)
             attempts, after = run(
                 self.db, lambda tr, a=after, n=now: live_page(tr, self.venue, a, n)
             )
             for attempt in attempts:
+                if attempt.age_s < min(SETTLE_S, self.not_placed_after_s):
+                    findings.append(Finding(attempt.client_order_id, "young", 0))
+                    continue
                 try:
                     answer: VenueAnswer | None = self._ask(attempt.client_order_id)
                 except VenueUnavailable as error:
                     log.info("%s down, reconciliation skipped this round: %s", self.venue, error)
                     findings.append(Finding(attempt.client_order_id, "venue-down", 0))
+                    self.flush()
+                    return findings
+                silent = silent + 1 if answer is None else 0
+                if silent >= MAX_SILENT:
+                    log.info("%s not answering, reconciliation skipped this round", self.venue)
+                    findings.append(Finding(attempt.client_order_id, "venue-silent", 0))
                     self.flush()
                     return findings
                 found, reports = decide(attempt, answer, self.not_placed_after_s)
