@@ -480,3 +480,43 @@ def test_a_refused_action_leaves_no_audit_record(seed, staff):
     with pytest.raises(services.ActionRefused):
         services.venue_set_halted(user=staff, venue="NOPE", halted=True)
     assert run(seed.db, lambda tr: audit_store.read_after(tr, None)) == []
+
+
+# --- projections read-only for every role; remaining admin writes audited (issue 12) -----------
+
+
+def test_trading_volume_is_read_only_for_every_role(staff, finance, db):
+    from backoffice.finance.models import TradingVolume
+
+    row = TradingVolume.objects.create(day=NOW.date(), orders=3, fills=5)
+    superuser = User.objects.create_superuser("root-1", password="pass-1234")
+    for user in (finance, staff, superuser):
+        client = client_for(user)
+        add = client.post(reverse("admin:finance_tradingvolume_add"), {"day": "2026-01-02"})
+        assert add.status_code == 403, user
+        change = reverse("admin:finance_tradingvolume_change", args=[row.pk])
+        client.post(change, {"day": str(row.day), "orders": "999", "fills": "5"})
+        assert TradingVolume.objects.get(pk=row.pk).orders == 3
+        delete = reverse("admin:finance_tradingvolume_delete", args=[row.pk])
+        assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert (
+        client_for(finance).get(reverse("admin:finance_tradingvolume_changelist")).status_code
+        == 200
+    )
+
+
+def test_adding_or_changing_an_environment_in_the_admin_is_audited(finance, db):
+    from backoffice.finance.models import Environment
+
+    client = client_for(finance)
+    data = {"name": "QA", "tag": "qa", "monthly_budget": "100.00", "position": "7"}
+    assert client.post(reverse("admin:finance_environment_add"), data).status_code == 302
+    qa = Environment.objects.get(name="QA")
+    change = reverse("admin:finance_environment_change", args=[qa.pk])
+    assert client.post(change, {**data, "tag": "quality"}).status_code == 302
+    rows = [(r.action, r.target, r.actor) for r in AuditLog.objects.order_by("id")]
+    assert rows == [
+        ("finance.environment.add", "QA", finance),
+        ("finance.environment.change", "QA", finance),
+    ]
+    assert AuditLog.objects.get(action="finance.environment.change").after == {"tag": "quality"}
