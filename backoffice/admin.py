@@ -372,9 +372,9 @@ def _status(halted: bool | None, circuit_open: bool = False) -> str:
     if halted is None:
         return "—"
     if halted:
-        return format_html('<span class="bo-status halted">⚠ halted</span>')
+        return format_html('<span class="bo-status halted">⚠ {}</span>', "halted")
     if circuit_open:
-        return format_html('<span class="bo-status degraded">⚠ circuit open</span>')
+        return format_html('<span class="bo-status degraded">⚠ {}</span>', "circuit open")
     return format_html('<span class="bo-status ok">{}</span>', "trading")
 
 
@@ -383,7 +383,7 @@ class VenueAdmin(ReadOnlyAdmin):
     list_display = ("name", "taker_fee_rate_", "state")
     list_filter = ("halted", "circuit_open")
     search_fields = ("name",)
-    fields = ("name", "taker_fee_rate_", "state", "halted", "circuit_open")
+    fields = ("name", "taker_fee_rate_", "state")  # never the boolean icons: halted is a warning
     readonly_fields = fields
     taker_fee_rate_ = _plain("taker_fee_rate", "taker fee rate")
     actions = ("halt_venues", "resume_venues")

@@ -158,6 +158,11 @@ def test_staff_halts_and_resumes_a_venue(seed, staff, staff_client):
     assert action(staff_client, "venue", "halt_venues", sim_a.pk).status_code == 302
     assert run(seed.db, lambda tr: Repository(tr).venue("SIM-A")).halted
     assert Venue.objects.get(name="SIM-A").halted
+    listing = staff_client.get(reverse("admin:backoffice_venue_changelist")).content.decode()
+    row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*SIM-A(?:(?!</tr>).)*</tr>", listing, re.S)
+    assert row and 'class="bo-status halted"' in row.group(0)  # a red warning
+    assert "icon-yes" not in row.group(0)  # not a green check
+    assert "backoffice/status.css" in listing
     # The router now skips SIM-A: a new order goes to SIM-B.
     order_id = place(seed.db, seed.trader.trader_id, quantity="0.5", limit_price="9990")
     assert store_order(seed.db, order_id).attempts[0].venue == "SIM-B"
