@@ -20,7 +20,7 @@ from infra.store.keys import Subspace
 from ledger import journal
 from trading import codec
 from trading.domain.errors import InvalidField
-from trading.domain.money import display
+from trading.domain.money import display, from_minor
 from trading.services.reference import deposit, transfer
 
 REQUESTS = Subspace(("ledger", "adjustment"))
@@ -102,7 +102,7 @@ def request_adjustment(
         counter_account=COUNTER_ACCOUNT,
     )
     (credit,) = [p for p in entry.postings if p.account != COUNTER_ACCOUNT]
-    value = Decimal(credit.amount).scaleb(-8)
+    value = from_minor(credit.amount)
     record = AdjustmentRequest(
         submission_id=submission_id,
         trader_id=trader_id,

@@ -138,10 +138,8 @@ def transfer(
     asset = asset.upper()
     assets = known_assets(repo)
     if asset not in assets:
-        raise InvalidField(
-            f"unknown asset {asset}: the instruments trade {', '.join(sorted(assets))}",
-            field="asset",
-        )
+        known = ", ".join(sorted(assets)) or "nothing yet (seed_reference_data first)"
+        raise InvalidField(f"unknown asset {asset}: the instruments trade {known}", field="asset")
     if repo.trader(trader_id) is None:
         raise InvalidField("unknown trader", field="trader_id")
     return transfer_entry(
