@@ -15,13 +15,11 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from backoffice import selectors, services
-from backoffice.forms import AdjustmentForm
+from backoffice import adjustment_views, selectors, services
 from backoffice.models import (
     Balance,
     DeadLetter,
@@ -366,15 +364,36 @@ class InstrumentAdmin(ReadOnlyAdmin):
         return super().changelist_view(request, extra_context)
 
 
+STATUS_CSS = {"all": ("backoffice/status.css",)}
+
+
+def _status(halted: bool | None, circuit_open: bool = False) -> str:
+    """A kill switch reads as a warning (red), an open circuit as amber, never a green check."""
+    if halted is None:
+        return "—"
+    if halted:
+        return format_html('<span class="bo-status halted">⚠ {}</span>', "halted")
+    if circuit_open:
+        return format_html('<span class="bo-status degraded">⚠ {}</span>', "circuit open")
+    return format_html('<span class="bo-status ok">{}</span>', "trading")
+
+
 @admin.register(Venue)
 class VenueAdmin(ReadOnlyAdmin):
-    list_display = ("name", "taker_fee_rate_", "halted", "circuit_open")
+    list_display = ("name", "taker_fee_rate_", "state")
     list_filter = ("halted", "circuit_open")
     search_fields = ("name",)
-    fields = list_display
+    fields = ("name", "taker_fee_rate_", "state")  # never the boolean icons: halted is a warning
     readonly_fields = fields
     taker_fee_rate_ = _plain("taker_fee_rate", "taker fee rate")
     actions = ("halt_venues", "resume_venues")
+
+    class Media:
+        css = STATUS_CSS
+
+    @admin.display(description="state", ordering="halted")
+    def state(self, obj: Venue) -> str:
+        return _status(obj.halted, obj.circuit_open)
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         if request.method == "GET":
@@ -412,6 +431,9 @@ class TraderAdmin(ReadOnlyAdmin):
     readonly_fields = fields
     actions = ("halt_traders", "resume_traders")
 
+    class Media:
+        css = STATUS_CSS
+
     @admin.display(description="trader id")
     def trader_id(self, obj: Trader) -> str:
         return trader_id_for(obj)
@@ -419,10 +441,10 @@ class TraderAdmin(ReadOnlyAdmin):
     def get_list_display(self, request: HttpRequest) -> tuple[Any, ...]:
         known = selectors.store_traders()  # one store read per page, not one per row
 
-        @admin.display(description="halted", boolean=True)
-        def halted(obj: Trader) -> bool | None:
+        @admin.display(description="trading")
+        def halted(obj: Trader) -> str:
             record = known.get(trader_id_for(obj))
-            return None if record is None else record.halted
+            return _status(None if record is None else record.halted)
 
         return ("username", "trader_id", halted, "is_active", "date_joined")
 
@@ -452,52 +474,24 @@ class TraderAdmin(ReadOnlyAdmin):
             self.admin_site.admin_view(self.adjust_view),
             name="backoffice_trader_adjust",
         )
-        return [adjust, *super().get_urls()]
+        pending = path(
+            "adjust/pending/",
+            self.admin_site.admin_view(self.pending_adjustments_view),
+            name="backoffice_trader_adjust_pending",
+        )
+        return [adjust, pending, *super().get_urls()]
 
     def adjust_view(self, request: HttpRequest) -> HttpResponse:
-        """Post a manual adjustment: a form, then deposit(kind="adjustment") in trading-core."""
+        """Post a manual adjustment (backoffice/adjustment_views.py)."""
         if not self.has_operate_permission(request):
             raise PermissionDenied
-        if request.method == "POST":
-            form = AdjustmentForm(request.POST)
-            if form.is_valid() and self._post_adjustment(request, form):
-                trader = form.cleaned_data["trader"]
-                return HttpResponseRedirect(
-                    reverse("admin:backoffice_trader_change", args=[trader.pk])
-                )
-        else:
-            form = AdjustmentForm(initial={"trader": request.GET.get("trader")})
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Post a manual adjustment",
-            "form": form,
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(request, "admin/backoffice/trader/adjust.html", context)
+        return adjustment_views.adjust_view(self, request)
 
-    def _post_adjustment(self, request: HttpRequest, form: AdjustmentForm) -> bool:
-        data = form.cleaned_data
-        try:
-            posted = services.adjustment_post(
-                user=request.user,
-                trader_id=trader_id_for(data["trader"]),
-                asset=data["asset"],
-                amount=data["amount"],
-                reason=data["reason"],
-                submission_id=str(data["submission_id"]),
-            )
-        except services.ActionRefused as refusal:
-            field = refusal.field if refusal.field in form.fields else None
-            form.add_error(field, refusal.message)
-            return False
-        text = f"{data['amount']} {data['asset']} posted to {data['trader']}"
-        if posted:
-            self.message_user(request, text, messages.SUCCESS)
-        else:
-            self.message_user(
-                request, "This adjustment was already posted: nothing changed.", messages.WARNING
-            )
-        return True
+    def pending_adjustments_view(self, request: HttpRequest) -> HttpResponse:
+        """Approve or reject adjustments over the four-eyes limit."""
+        if not self.has_operate_permission(request):
+            raise PermissionDenied
+        return adjustment_views.pending_view(self, request)
 
     def _set(self, request: HttpRequest, queryset: QuerySet[Trader], halted: bool) -> None:
         for user in queryset:

@@ -1,7 +1,10 @@
+from typing import Any
+
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from backoffice.audit.models import AuditLog
+from backoffice.audit.services import sync_quietly
 from backoffice.permissions import can_view
 
 
@@ -13,7 +16,11 @@ class AuditLogAdmin(admin.ModelAdmin):
     list_filter = ("action",)
     search_fields = ("target", "actor__username", "action")
     date_hierarchy = "at"
-    readonly_fields = ("at", "actor", "action", "target", "before", "after")
+    readonly_fields = ("at", "actor", "action", "target", "before", "after", "audit_id")
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        sync_quietly()  # records a crash kept from being copied yet are in the store: copy them
+        return super().changelist_view(request, extra_context)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return can_view(request.user) or super().has_module_permission(request)

@@ -11,12 +11,14 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
 from backoffice import roles
+from backoffice.audit.services import record
 from backoffice.finance import focus, services
 from backoffice.finance.models import CostRecord, Environment, TradingVolume
 
@@ -64,15 +66,26 @@ class EnvironmentAdmin(FinanceAdmin):
         return False  # its cost records keep it (PROTECT)
 
     def save_model(self, request: HttpRequest, obj: Environment, form: Any, change: bool) -> None:
-        if change and "monthly_budget" in form.changed_data:  # budgets change audited
-            others = [name for name in form.changed_data if name != "monthly_budget"]
-            if others:
-                obj.save(update_fields=others)
-            services.environment_set_budget(
-                environment=obj, monthly_budget=obj.monthly_budget, user=request.user
-            )
-        else:
-            super().save_model(request, obj, form, change)
+        """Every write is audited: budgets by their service, other fields and adds here."""
+        others = [name for name in form.changed_data if name != "monthly_budget"]
+        with transaction.atomic():
+            if change and "monthly_budget" in form.changed_data:
+                if others:
+                    obj.save(update_fields=others)
+                services.environment_set_budget(
+                    environment=obj, monthly_budget=obj.monthly_budget, user=request.user
+                )
+            else:
+                super().save_model(request, obj, form, change)
+            if others or not change:
+                fields = others if change else list(form.fields)
+                record(
+                    user=request.user,
+                    action="finance.environment.change" if change else "finance.environment.add",
+                    target=obj.name,
+                    before={n: str(form.initial.get(n, "")) for n in fields} if change else {},
+                    after={n: str(form.cleaned_data.get(n, "")) for n in fields},
+                )
 
 
 @admin.register(CostRecord)
@@ -143,11 +156,16 @@ class CostRecordAdmin(FinanceAdmin):
 
 @admin.register(TradingVolume)
 class TradingVolumeAdmin(FinanceAdmin):
+    """A projection of the platform's orders and fills: read-only for every role."""
+
     list_display = ("day", "orders", "fills")
     date_hierarchy = "day"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return _finance(request) or super().has_add_permission(request)
+        return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _finance(request) or super().has_change_permission(request, obj)
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -63,8 +63,16 @@ class JournalEntry:
         )
 
 
+TRADER_PREFIX = "trader:"
+
+
 def trader_account(trader_id: str) -> str:
-    return f"trader:{trader_id}"
+    return f"{TRADER_PREFIX}{trader_id}"
+
+
+def trader_of(account: str) -> str | None:
+    """The trader id of a `trader:<id>` account, None for any other account."""
+    return account[len(TRADER_PREFIX) :] if account.startswith(TRADER_PREFIX) else None
 
 
 def fill_entry(

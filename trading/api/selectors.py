@@ -10,7 +10,7 @@ empty, with a `next`: keep following it).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +27,7 @@ _CHUNK = 100
 # Order ids are time-ordered to the millisecond and taken in the request that sets created_at;
 # a scan newest-first stops once it is this far before `created_after`.
 CREATED_AT_SLACK = timedelta(minutes=5)
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,9 @@ class OrderFilter:
 
     def past_window(self, order: Order) -> bool:
         """Every order after this one in a newest-first scan is older than the window."""
-        return (
-            self.created_after is not None
-            and order.created_at < self.created_after - CREATED_AT_SLACK
-        )
+        if self.created_after is None or self.created_after < _EARLIEST + CREATED_AT_SLACK:
+            return False  # nothing is older than the slack before it: no window to leave
+        return order.created_at < self.created_after - CREATED_AT_SLACK
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,14 @@ Responses are built by trading-core's `trading.snapshots`; the serializers below
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from trading.domain.money import display
+from trading.domain.money import display, within_bounds
 from trading.domain.orders import AttemptState, OrderState
 
 DECIMAL_PATTERN = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
@@ -65,6 +66,7 @@ class DecimalTextField(serializers.Field):
     default_error_messages = {
         "invalid": 'Must be a decimal number given as a string, such as "3.0".',
         "max_string_length": f"Must be at most {MAX_DECIMAL_CHARS} characters.",
+        "out_of_range": "Must be below 1e21 with at most 20 decimal places.",
     }
 
     def to_internal_value(self, data: Any) -> Decimal:
@@ -82,6 +84,8 @@ class DecimalTextField(serializers.Field):
             self.fail("invalid")
         if not number.is_finite():
             self.fail("invalid")
+        if not within_bounds(number):  # before any arithmetic: 1e999999999 overflows Decimal
+            self.fail("out_of_range")
         return number  # range, step and tick are trading-core's checks
 
     def to_representation(self, value: Decimal) -> str | None:
@@ -126,8 +130,43 @@ class PlaceOrderSerializer(serializers.Serializer):
 # --- query parameters ----------------------------------------------------------------------
 
 
-class PageQuerySerializer(serializers.Serializer):
-    cursor = serializers.CharField(required=False, max_length=1024)
+class BoundedDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 instant; one outside what Python can hold in UTC is clamped to its edge.
+
+    0001-01-01T00:00:00+13:57 is a valid RFC 3339 date-time that is before datetime.min in
+    UTC: as a filter it means "from the beginning", so it is read as that, never a 5xx.
+    """
+
+    EARLIEST = datetime.min.replace(tzinfo=UTC)
+    LATEST = datetime.max.replace(tzinfo=UTC)
+
+    def enforce_timezone(self, value: datetime) -> datetime:
+        if value.tzinfo is not None:
+            try:
+                return value.astimezone(UTC)
+            except OverflowError:
+                return self.EARLIEST if value.year == 1 else self.LATEST
+        return super().enforce_timezone(value)  # type: ignore[no-any-return]
+
+
+class QuerySerializer(serializers.Serializer):
+    """Query parameters: a parameter given empty (`?instrument=`) is refused, not ignored."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        blank = sorted(
+            name for name in self.fields if name in data and not str(data.get(name, "")).strip()
+        )
+        if blank:
+            raise serializers.ValidationError({name: ["Must not be empty."] for name in blank})
+        return super().to_internal_value(data)
+
+
+class PageQuerySerializer(QuerySerializer):
+    cursor = serializers.CharField(
+        required=False,
+        max_length=1024,
+        help_text="Opaque: only the cursor of a `next` link (any other is a 400).",
+    )
     limit = serializers.IntegerField(required=False, min_value=1, max_value=200)
 
 
@@ -135,8 +174,8 @@ class OrderListQuerySerializer(PageQuerySerializer):
     state = serializers.ChoiceField(choices=[s.value for s in OrderState], required=False)
     instrument = serializers.CharField(required=False, max_length=MAX_SYMBOL_CHARS)
     client_order_id = ClientOrderIdField(required=False)
-    created_after = serializers.DateTimeField(required=False)
-    created_before = serializers.DateTimeField(required=False)
+    created_after = BoundedDateTimeField(required=False)
+    created_before = BoundedDateTimeField(required=False)
 
 
 class FillListQuerySerializer(PageQuerySerializer):
@@ -244,7 +283,10 @@ def field_errors_schema(example: dict[str, list[str]]) -> dict[str, Any]:
         "type": "object",
         "description": 'DRF\'s shape: {"<field>": ["message", ...]}; "non_field_errors" or '
         '"detail" when no one field is at fault.',
-        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        # A field's messages are a list; DRF's "detail" (a body that is not JSON...) a string.
+        "additionalProperties": {
+            "oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]
+        },
         "example": example,
     }
 

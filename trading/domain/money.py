@@ -14,6 +14,24 @@ MINOR_UNIT = Decimal(1).scaleb(-MINOR_UNIT_EXPONENT)
 # Larger numbers are refused, so nothing can overflow an int64 balance in minor units.
 MAX_AMOUNT = Decimal("1e10")
 _PLAIN_DECIMAL = re.compile(r"-?[0-9]{1,20}(\.[0-9]{1,20})?")
+# Bounds checked before any arithmetic: Decimal's context would otherwise raise Overflow
+# (abs(Decimal("1e999999999"))) or spend unbounded time and memory on huge exponents.
+MAX_DIGITS = 40
+MAX_ADJUSTED_EXPONENT = 20  # |number| < 1e21
+MIN_EXPONENT = -20  # no more than 20 decimal places
+
+
+def within_bounds(number: Decimal) -> bool:
+    """True when `number` is finite with a sane size and precision (safe for any arithmetic)."""
+    if not number.is_finite():
+        return False
+    _, digits, exponent = number.as_tuple()
+    return (
+        len(digits) <= MAX_DIGITS
+        and isinstance(exponent, int)
+        and exponent >= MIN_EXPONENT
+        and number.adjusted() <= MAX_ADJUSTED_EXPONENT
+    )
 
 
 def parse_decimal(value: object, *, field: str) -> Decimal:
@@ -28,6 +46,11 @@ def parse_decimal(value: object, *, field: str) -> Decimal:
         raise InvalidField("must be a decimal number", field=field) from None
     if not isinstance(number, Decimal) or not number.is_finite():
         raise InvalidField("must be a finite decimal number", field=field)
+    if not within_bounds(number):
+        raise InvalidField(
+            f"must be less than {MAX_AMOUNT:,.0f} with at most {-MIN_EXPONENT} decimal places",
+            field=field,
+        )
     if abs(number) >= MAX_AMOUNT:
         raise InvalidField(f"must be less than {MAX_AMOUNT:,.0f}", field=field)
     return number

@@ -160,8 +160,11 @@ def _time_in_force(value: object, order_type: OrderType) -> TimeInForce:
 def _venue(repo: Repository, value: object) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str) or repo.venue(value) is None:
+    record = repo.venue(value) if isinstance(value, str) else None
+    if record is None:
         raise InvalidField(f"unknown venue {value!r}", field="venue")
+    if record.halted:  # the kill switch: a halted venue takes no new order, pinned or not
+        raise InvalidField(f"{record.name} is halted: it takes no new orders", field="venue")
     return value
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from infra.store.api import Transaction
 from ledger import journal
-from ledger.domain.entries import transfer_entry
+from ledger.domain.entries import JournalEntry, transfer_entry
 from trading import outbox as ob
 from trading.domain.errors import InvalidField
 from trading.domain.instruments import DEFAULT_INSTRUMENTS, DEFAULT_VENUES
@@ -64,6 +64,11 @@ def set_venue_state(
     return updated
 
 
+def known_assets(repo: Repository) -> set[str]:
+    """The assets the platform keeps: the base and quote of every instrument."""
+    return {a for i in repo.instruments() for a in (i.base, i.quote)}
+
+
 def deposit(
     tr: Transaction,
     *,
@@ -76,27 +81,26 @@ def deposit(
     kind: str = "deposit",
     counter_account: str = "external:deposits",
 ) -> bool:
-    """Move money in (or out, when negative) for a trader; False if `entry_id` was posted before."""
-    value = parse_decimal(amount, field="amount")
-    if not value:
-        raise InvalidField("must not be zero", field="amount")
-    if value != value.quantize(MINOR_UNIT):
-        raise InvalidField("at most 8 decimal places", field="amount")
-    if not asset or not asset.isalnum() or len(asset) > 12:
-        raise InvalidField("must be an asset code like USD", field="asset")
-    if Repository(tr).trader(trader_id) is None:
-        raise InvalidField("unknown trader", field="trader_id")
-    entry = transfer_entry(
+    """Move money in (or out, when negative) for a trader; False if `entry_id` was posted before.
+
+    Refused (InvalidField naming the field) for an unknown asset or trader, a zero or malformed
+    amount, and a debit that would leave the trader below zero or below their open orders'
+    holds (journal.Overdraft, field `amount`): nothing is written then.
+    """
+    if journal.get_entry(tr, entry_id) is not None:
+        return False
+    entry = transfer(
+        tr,
         entry_id=entry_id,
-        kind=kind,
         trader_id=trader_id,
-        asset=asset.upper(),
-        amount=value,
-        counter_account=counter_account,
-        created_at=now,
+        asset=asset,
+        amount=amount,
+        now=now,
         memo=memo,
+        kind=kind,
+        counter_account=counter_account,
     )
-    if not journal.post(tr, entry):
+    if not journal.post(tr, entry):  # refuses (Overdraft) a debit below zero or the holds
         return False
     ob.Outbox(tr).write(
         ob.OutboxMessage(
@@ -108,6 +112,46 @@ def deposit(
         )
     )
     return True
+
+
+def transfer(
+    tr: Transaction,
+    *,
+    entry_id: str,
+    trader_id: str,
+    asset: str,
+    amount: object,
+    now: datetime,
+    memo: str,
+    kind: str,
+    counter_account: str,
+) -> JournalEntry:
+    """The checked journal entry of a deposit or adjustment (not posted; see `deposit`)."""
+    value = parse_decimal(amount, field="amount")
+    if not value:
+        raise InvalidField("must not be zero", field="amount")
+    if value != value.quantize(MINOR_UNIT):
+        raise InvalidField("at most 8 decimal places", field="amount")
+    if not isinstance(asset, str) or not asset or not asset.isalnum() or len(asset) > 12:
+        raise InvalidField("must be an asset code like USD", field="asset")
+    repo = Repository(tr)
+    asset = asset.upper()
+    assets = known_assets(repo)
+    if asset not in assets:
+        known = ", ".join(sorted(assets)) or "nothing yet (seed_reference_data first)"
+        raise InvalidField(f"unknown asset {asset}: the instruments trade {known}", field="asset")
+    if repo.trader(trader_id) is None:
+        raise InvalidField("unknown trader", field="trader_id")
+    return transfer_entry(
+        entry_id=entry_id,
+        kind=kind,
+        trader_id=trader_id,
+        asset=asset,
+        amount=value,
+        counter_account=counter_account,
+        created_at=now,
+        memo=memo,
+    )
 
 
 DEMO_DEPOSITS = {"USD": Decimal(1_000_000), "BTC": Decimal(100), "ETH": Decimal(1_000)}

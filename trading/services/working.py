@@ -23,7 +23,7 @@ from trading.domain.orders import (
     TimeInForce,
 )
 from trading.domain.reservations import hold_asset, hold_minor
-from trading.repository import Repository
+from trading.repository import Repository, VenueRecord
 from trading.snapshots import order_delta
 from venues.routing import choose_route
 
@@ -44,13 +44,14 @@ def work(
         return
     quantity = round_down(order.remaining_quantity, instrument.quantity_step)
     route = None
+    venues = repo.venues()
     if quantity >= instrument.min_quantity and len(order.attempts) < MAX_ATTEMPTS:
         route = choose_route(
             buy=order.side is Side.BUY,
             remaining=quantity,
             limit_price=order.protect_price,
             quotes=repo.quotes(order.instrument),
-            venues=[v.status for v in repo.venues()],
+            venues=[v.status for v in venues],
             pinned_venue=order.venue,
             stale=_stale_quotes(order.attempts),
         )
@@ -61,7 +62,8 @@ def work(
     if order.order_type is OrderType.MARKET or order.time_in_force is TimeInForce.IOC:
         last = order.attempts[-1] if order.attempts else None
         rejected = last is not None and last.state is AttemptState.REJECTED
-        order.end("rejected" if rejected else "expired", reason=_no_route_reason(order, quantity))
+        reason = _no_route_reason(order, quantity, venues)
+        order.end("rejected" if rejected else "expired", reason=reason)
     elif order.state is OrderState.NEW:
         order.state = OrderState.WORKING  # accepted and resting: nothing inside the limit now
 
@@ -75,12 +77,23 @@ def _stale_quotes(attempts: list[Attempt]) -> dict[str, int]:
     return stale
 
 
-def _no_route_reason(order: Order, quantity: Decimal) -> str:
+def _no_route_reason(order: Order, quantity: Decimal, venues: list[VenueRecord]) -> str:
+    """Why nothing could take the order: the operator's switches are named first."""
     if len(order.attempts) >= MAX_ATTEMPTS:
         return f"stopped after {MAX_ATTEMPTS} attempts"
     if not quantity:
         return "what is left is below the instrument's minimum size"
+    considered = [v for v in venues if not order.venue or v.name == order.venue]
+    down = [_unavailable(v) for v in considered if v.halted or v.circuit_open]
+    if down and len(down) == len(considered):
+        return "; ".join(down)
+    if down:
+        return f"no venue has liquidity inside the limit ({'; '.join(down)})"
     return "no venue has liquidity inside the limit"
+
+
+def _unavailable(venue: VenueRecord) -> str:
+    return f"{venue.name} is halted" if venue.halted else f"{venue.name}'s circuit is open"
 
 
 def sync_hold(order: Order, instrument: Instrument, held_before: int, repo: Repository) -> None:

@@ -4,6 +4,7 @@ every role sees and does only its own; the read models are read-only."""
 from __future__ import annotations
 
 import re
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -13,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from backoffice import services
+from backoffice.audit import store as audit_store
 from backoffice.audit.models import AuditLog
 from backoffice.models import LedgerEntry, Order, Venue
 from backoffice.rebuild import read_models_rebuild
@@ -24,6 +26,7 @@ from trading.domain.errors import TraderHalted
 from trading.invariants import find_violations
 from trading.repository import Repository
 from trading.services.place import PlaceOrder, place_order
+from trading.services.reference import deposit
 
 
 def sound(db: Database) -> None:
@@ -155,6 +158,11 @@ def test_staff_halts_and_resumes_a_venue(seed, staff, staff_client):
     assert action(staff_client, "venue", "halt_venues", sim_a.pk).status_code == 302
     assert run(seed.db, lambda tr: Repository(tr).venue("SIM-A")).halted
     assert Venue.objects.get(name="SIM-A").halted
+    listing = staff_client.get(reverse("admin:backoffice_venue_changelist")).content.decode()
+    row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*SIM-A(?:(?!</tr>).)*</tr>", listing, re.S)
+    assert row and 'class="bo-status halted"' in row.group(0)  # a red warning
+    assert "icon-yes" not in row.group(0)  # not a green check
+    assert "backoffice/status.css" in listing
     # The router now skips SIM-A: a new order goes to SIM-B.
     order_id = place(seed.db, seed.trader.trader_id, quantity="0.5", limit_price="9990")
     assert store_order(seed.db, order_id).attempts[0].venue == "SIM-B"
@@ -170,20 +178,29 @@ def test_staff_halts_and_resumes_a_venue(seed, staff, staff_client):
 
 def adjustment_form(client: Client, trader: User) -> dict[str, str]:
     url = reverse("admin:backoffice_trader_adjust") + f"?trader={trader.pk}"
-    page = client.get(url)
+    page = client.get(url, follow=True)  # a new form gets its submission id in its address
     assert page.status_code == 200
     submission = re.search(r'name="submission_id" value="([0-9a-f-]+)"', page.content.decode())
-    assert submission
+    assert submission and f"submission={submission.group(1)}" in page.redirect_chain[-1][0]
     return {"trader": str(trader.pk), "submission_id": submission.group(1)}
+
+
+def form_url(form: dict[str, str]) -> str:
+    """The address of the form that `adjustment_form` opened (what Back and reload show)."""
+    base = reverse("admin:backoffice_trader_adjust")
+    return f"{base}?trader={form['trader']}&submission={form['submission_id']}"
 
 
 def test_a_double_submitted_adjustment_posts_once(seed, staff, staff_client):
     form = adjustment_form(staff_client, seed.trader.user)
-    data = {**form, "asset": "usd", "amount": "-125.5", "reason": "fee refund reversal #12"}
+    data = {**form, "asset": "USD", "amount": "-125.5", "reason": "fee refund reversal #12"}
     url = reverse("admin:backoffice_trader_adjust")
     account = f"trader:{seed.trader.trader_id}"
     before = run(seed.db, lambda tr: journal.balance(tr, account, "USD"))
-    first, second = staff_client.post(url, data), staff_client.post(url, data)
+    first = staff_client.post(form_url(form), data)
+    back = staff_client.get(form_url(form)).content.decode()  # Back (or reload) to the form
+    assert 'id="already-submitted"' in back and form["submission_id"] in back
+    second = staff_client.post(url, data)
     assert first.status_code == second.status_code == 302
     after = run(seed.db, lambda tr: journal.balance(tr, account, "USD"))
     assert after - before == -minor("125.5")
@@ -209,7 +226,10 @@ def test_a_double_submitted_adjustment_posts_once(seed, staff, staff_client):
     [
         ({"amount": "0"}, "amount", "zero"),
         ({"amount": "0.000000001"}, "amount", "decimal places"),
-        ({"asset": "US D"}, "asset", "letters or digits"),
+        ({"asset": "XYZ"}, "asset", "valid choice"),
+        ({"amount": "12abc"}, "amount", "not a number"),
+        ({"amount": "1e3"}, "amount", "not a number"),
+        ({"amount": "-99999999"}, "amount", "below zero"),
         ({"reason": ""}, "reason", "required"),
     ],
 )
@@ -293,3 +313,215 @@ def test_every_back_office_page_renders_for_staff(seed, staff_client):
     assert audit_log.status_code == 200
     index = staff_client.get(reverse("admin:index")).content.decode()
     assert "Back office" in index and "Audit log" in index
+
+
+# --- ledger safety in trading-core (issue 12) ---------------------------------------------------
+
+
+def adjust(user: User, seed: Seed, amount: str, asset: str = "USD", submission: str = ""):
+    return services.adjustment_post(
+        user=user,
+        trader_id=seed.trader.trader_id,
+        asset=asset,
+        amount=Decimal(amount),
+        reason="test",
+        submission_id=submission or str(uuid.uuid4()),
+    )
+
+
+def usd(seed: Seed) -> tuple[int, int]:
+    """The trader's USD total and held, in minor units, from the store."""
+    tid = seed.trader.trader_id
+    return run(
+        seed.db,
+        lambda tr: (journal.balance(tr, f"trader:{tid}", "USD"), journal.held(tr, tid, "USD")),
+    )
+
+
+def test_a_debit_below_zero_is_refused_by_trading_core_itself(seed, staff):
+    before = usd(seed)
+    with pytest.raises(services.ActionRefused) as refused:
+        adjust(staff, seed, "-99999999")
+    assert refused.value.field == "amount" and "below zero" in refused.value.message
+    # The same through trading-core's deposit, whoever calls it: the journal refuses.
+    with pytest.raises(journal.Overdraft):
+        run(
+            seed.db,
+            lambda tr: deposit(
+                tr,
+                entry_id="withdrawal:1",
+                trader_id=seed.trader.trader_id,
+                asset="USD",
+                amount="-99999999",
+                now=NOW,
+            ),
+        )
+    assert usd(seed) == before
+    assert not audit("ledger.adjustment")
+    sound(seed.db)
+
+
+def test_a_debit_below_what_open_orders_hold_is_refused(seed, staff, settings):
+    settings.ADJUSTMENT_APPROVAL_OVER = {}  # no four eyes here: the debit is large
+    place(seed.db, seed.trader.trader_id, quantity="10", limit_price="9000")  # rests, holds USD
+    total, held = usd(seed)
+    assert held > 0
+    free = Decimal(total - held).scaleb(-8)
+    with pytest.raises(services.ActionRefused) as refused:
+        adjust(staff, seed, str(-(free + Decimal("0.01"))), submission=str(uuid.uuid4()))
+    assert "held by open orders" in refused.value.message
+    assert usd(seed) == (total, held)
+    assert adjust(staff, seed, str(-free)).request.state == "posted"  # exactly what is free
+    assert usd(seed) == (held, held)
+    sound(seed.db)
+
+
+def test_an_unknown_asset_is_refused_by_trading_core(seed, staff):
+    with pytest.raises(services.ActionRefused) as refused:
+        adjust(staff, seed, "10", asset="XYZ")
+    assert refused.value.field == "asset" and "unknown asset XYZ" in refused.value.message
+    assert run(seed.db, lambda tr: journal.balance(tr, "adjustments", "XYZ")) == 0
+
+
+def test_the_same_submission_posts_once_through_the_service(seed, staff):
+    submission = str(uuid.uuid4())
+    first = adjust(staff, seed, "5", submission=submission)
+    again = adjust(staff, seed, "7", submission=submission)  # even with another amount
+    assert (first.repeated, again.repeated) == (False, True)
+    assert run(seed.db, lambda tr: journal.balance(tr, "adjustments", "USD")) == -minor("5")
+
+
+def test_a_large_adjustment_waits_for_a_second_staff_member(seed, staff, settings):
+    settings.ADJUSTMENT_APPROVAL_OVER = {"USD": "1000"}
+    second = user_in("backoffice-staff", name="second-staff")
+    before = usd(seed)
+    asked = adjust(staff, seed, "5000")
+    assert asked.request.state == "pending" and usd(seed) == before
+    assert [r.submission_id for r in services.pending_adjustments()] == [
+        asked.request.submission_id
+    ]
+    with pytest.raises(services.ActionRefused, match="four eyes"):
+        services.adjustment_decide(
+            user=staff, submission_id=asked.request.submission_id, approve=True
+        )
+    assert usd(seed) == before
+    approved = services.adjustment_decide(
+        user=second, submission_id=asked.request.submission_id, approve=True
+    )
+    assert approved.request.state == "posted" and not approved.repeated
+    assert usd(seed)[0] - before[0] == minor("5000")
+    twice = services.adjustment_decide(
+        user=second, submission_id=asked.request.submission_id, approve=True
+    )
+    assert twice.repeated and usd(seed)[0] - before[0] == minor("5000")
+    rejected = adjust(staff, seed, "-2000")
+    services.adjustment_decide(
+        user=second, submission_id=rejected.request.submission_id, approve=False
+    )
+    assert usd(seed)[0] - before[0] == minor("5000") and services.pending_adjustments() == []
+    actions = [(r.action, r.actor) for r in AuditLog.objects.order_by("at", "id")]
+    assert actions == [
+        ("ledger.adjustment.request", staff),
+        ("ledger.adjustment.approve", second),
+        ("ledger.adjustment.approve", second),
+        ("ledger.adjustment.request", staff),
+        ("ledger.adjustment.reject", second),
+    ]
+    approve = AuditLog.objects.filter(action="ledger.adjustment.approve").order_by("id")
+    assert [r.after["posted"] for r in approve] == [True, False]
+    sound(seed.db)
+
+
+def test_four_eyes_in_the_admin_pages(seed, staff, staff_client, settings):
+    settings.ADJUSTMENT_APPROVAL_OVER = {"USD": "1000"}
+    form = adjustment_form(staff_client, seed.trader.user)
+    data = {**form, "asset": "USD", "amount": "2500", "reason": "big refund"}
+    answer = staff_client.post(form_url(form), data, follow=True)
+    assert "pending" in answer.content.decode()
+    pending_url = reverse("admin:backoffice_trader_adjust_pending")
+    mine = staff_client.get(pending_url).content.decode()
+    assert form["submission_id"] in mine and 'value="approve"' not in mine  # not your own
+    second = client_for(user_in("backoffice-staff", name="approver"))
+    listing = second.get(pending_url).content.decode()
+    assert 'value="approve"' in listing
+    before = usd(seed)
+    decided = second.post(
+        pending_url, {"submission_id": form["submission_id"], "decision": "approve"}, follow=True
+    )
+    assert "posted" in decided.content.decode()
+    assert usd(seed)[0] - before[0] == minor("2500")
+    log = staff_client.get(reverse("admin:audit_auditlog_changelist")).content.decode()
+    assert "ledger.adjustment.request" in log and "ledger.adjustment.approve" in log
+
+
+# --- audit records live in the store (issue 10) -------------------------------------------------
+
+
+def test_an_audit_record_commits_with_its_action_and_reaches_the_audit_page(
+    seed, staff, staff_client, monkeypatch
+):
+    # The process dies between the store commit and the copy into Django's table.
+    monkeypatch.setattr(services, "sync_quietly", lambda: None)
+    services.venue_set_halted(user=staff, venue="SIM-A", halted=True)
+    assert not AuditLog.objects.exists()
+    records = run(seed.db, lambda tr: audit_store.read_after(tr, None))
+    assert [(r.action, r.actor) for _, r in records] == [("venue.halt", staff.username)]
+    for _ in range(2):  # listing the audit log copies it, once
+        page = staff_client.get(reverse("admin:audit_auditlog_changelist"))
+        assert page.status_code == 200
+    (row,) = AuditLog.objects.all()
+    assert (row.action, row.actor, row.target) == ("venue.halt", staff, "venue:SIM-A")
+    assert row.audit_id == records[0][1].audit_id
+
+
+def test_a_replayed_audit_transaction_appends_once(seed, staff):
+    record = audit_store.AuditRecord("a1", NOW, staff.pk, staff.username, "x", "y")
+    assert run(seed.db, lambda tr: audit_store.append(tr, record))
+    assert not run(seed.db, lambda tr: audit_store.append(tr, record))  # commit_unknown replay
+    assert len(run(seed.db, lambda tr: audit_store.read_after(tr, None))) == 1
+
+
+def test_a_refused_action_leaves_no_audit_record(seed, staff):
+    with pytest.raises(services.ActionRefused):
+        services.venue_set_halted(user=staff, venue="NOPE", halted=True)
+    assert run(seed.db, lambda tr: audit_store.read_after(tr, None)) == []
+
+
+# --- projections read-only for every role; remaining admin writes audited (issue 12) -----------
+
+
+def test_trading_volume_is_read_only_for_every_role(staff, finance, db):
+    from backoffice.finance.models import TradingVolume
+
+    row = TradingVolume.objects.create(day=NOW.date(), orders=3, fills=5)
+    superuser = User.objects.create_superuser("root-1", password="pass-1234")
+    for user in (finance, staff, superuser):
+        client = client_for(user)
+        add = client.post(reverse("admin:finance_tradingvolume_add"), {"day": "2026-01-02"})
+        assert add.status_code == 403, user
+        change = reverse("admin:finance_tradingvolume_change", args=[row.pk])
+        client.post(change, {"day": str(row.day), "orders": "999", "fills": "5"})
+        assert TradingVolume.objects.get(pk=row.pk).orders == 3
+        delete = reverse("admin:finance_tradingvolume_delete", args=[row.pk])
+        assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert (
+        client_for(finance).get(reverse("admin:finance_tradingvolume_changelist")).status_code
+        == 200
+    )
+
+
+def test_adding_or_changing_an_environment_in_the_admin_is_audited(finance, db):
+    from backoffice.finance.models import Environment
+
+    client = client_for(finance)
+    data = {"name": "QA", "tag": "qa", "monthly_budget": "100.00", "position": "7"}
+    assert client.post(reverse("admin:finance_environment_add"), data).status_code == 302
+    qa = Environment.objects.get(name="QA")
+    change = reverse("admin:finance_environment_change", args=[qa.pk])
+    assert client.post(change, {**data, "tag": "quality"}).status_code == 302
+    rows = [(r.action, r.target, r.actor) for r in AuditLog.objects.order_by("id")]
+    assert rows == [
+        ("finance.environment.add", "QA", finance),
+        ("finance.environment.change", "QA", finance),
+    ]
+    assert AuditLog.objects.get(action="finance.environment.change").after == {"tag": "quality"}
