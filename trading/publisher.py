@@ -108,6 +108,7 @@ PRUNE_EVERY_S = 60.0
 PRUNE_BATCH = 500
 PRUNE_BATCHES = 20  # at most this many transactions per round: a round stays short
 CHECK_LOG_EVERY_S = 5.0
+SINK_RETRY_S = 1.0
 
 
 class Publisher:
@@ -138,7 +139,12 @@ class Publisher:
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
-            if self.publish_batch():
+            try:
+                if self.publish_batch():
+                    continue
+            except Exception as error:  # noqa: BLE001 - a broker away: the cursor did not move
+                log.warning("%s: publishing failed (%s); again shortly", self.holder, error)
+                stop.wait(SINK_RETRY_S)
                 continue
             now = time.monotonic()
             if now >= self._next_check:
@@ -187,6 +193,7 @@ class Publisher:
         events = [m for _, m in rows if not m.is_command]
         sent = (self.send_events(events) if events else None) or {}
         last = rows[-1][0] if rows else None
+        log.info("%s: replayed %d events", self.name, len(events))
         run(self.db, lambda tr: _advance_replay(tr, self.name, self.holder, state, last, sent))
         if last is None:
             log.info("%s: replay done", self.name)

@@ -35,6 +35,11 @@ def producer(**overrides: Any) -> Producer:
     return Producer(config)
 
 
+def _is_fatal(error: KafkaError) -> bool:
+    # A send refused after the fatal error carries the code _FATAL without the fatal flag.
+    return bool(error.code() == KafkaError._FATAL or error.fatal())
+
+
 class RecreatingProducer:
     """The idempotent producer, made again after a fatal error.
 
@@ -55,7 +60,7 @@ class RecreatingProducer:
         return self._make(error_cb=self._note, **self._overrides)
 
     def _note(self, error: KafkaError) -> None:
-        if error.fatal():
+        if _is_fatal(error):
             if self._fatal is None:
                 log.error("Kafka producer hit a fatal error: %s; it will be recreated", error)
             self._fatal = error
@@ -65,13 +70,9 @@ class RecreatingProducer:
     def _recreate_if_fatal(self) -> None:
         if self._fatal is None:
             return
-        old, self._producer = self._producer, self._new()
+        self._producer = self._new()  # the old one is dropped: its queue failed already
         self._fatal = None
         self.recreated += 1
-        try:
-            old.purge()  # its queue is lost anyway; don't let it linger in the background
-        except KafkaException:
-            pass
 
     def produce(
         self, topic: str, *, on_delivery: Callable[..., Any] | None = None, **kw: Any
@@ -89,7 +90,7 @@ class RecreatingProducer:
         try:
             self._producer.produce(topic, on_delivery=delivered, **kw)
         except KafkaException as error:
-            if not (isinstance(error.args[0], KafkaError) and error.args[0].fatal()):
+            if not (isinstance(error.args[0], KafkaError) and _is_fatal(error.args[0])):
                 raise
             self._note(error.args[0])
             self._recreate_if_fatal()

@@ -62,8 +62,13 @@ class KafkaEventSink:
         return offsets
 
     def lost_log(self, recorded: Mapping[tuple[str, int], int]) -> bool:
-        """True when a topic is gone or a partition ends at or below an offset Kafka once
-        acknowledged (a broker restarted without its log); False when unsure (broker away)."""
+        """True when a topic is gone or a partition Kafka acknowledged messages on is empty (a
+        broker restarted without its log); False when unsure (broker away).
+
+        A partition that holds something is left to the delivery check (`record_marks`): the
+        first new offset on it is at or below the last one recorded. (Tansu's high watermark
+        can be below the last offset it gave, so the watermark is only trusted when it is 0.)
+        """
         try:
             if self._watcher is None:
                 self._watcher = kafka.consumer(f"outbox-watch-{uuid.uuid4().hex[:8]}")
@@ -75,7 +80,7 @@ class KafkaEventSink:
                 _, high = self._watcher.get_watermark_offsets(
                     TopicPartition(topic, partition), timeout=WATCH_TIMEOUT_S
                 )
-                if high <= offset:
+                if high == 0 <= offset:
                     return True
         except KafkaException as error:
             log.info("cannot check the broker's log now: %s", error)
