@@ -142,18 +142,21 @@ class Publisher:
             try:
                 if self.publish_batch():
                     continue
+                self._idle_work()
             except Exception as error:  # noqa: BLE001 - a broker away: the cursor did not move
                 log.warning("%s: publishing failed (%s); again shortly", self.holder, error)
                 stop.wait(SINK_RETRY_S)
                 continue
-            now = time.monotonic()
-            if now >= self._next_check:
-                self._next_check = now + CHECK_LOG_EVERY_S
-                self.check_broker()
-            if now >= self._next_prune:
-                self._next_prune = now + PRUNE_EVERY_S
-                self.prune()
             self.db.watch(ob.SIGNAL, timeout_s=self.lease_ttl_ms / 3000)
+
+    def _idle_work(self) -> None:
+        now = time.monotonic()
+        if now >= self._next_check:
+            self._next_check = now + CHECK_LOG_EVERY_S
+            self.check_broker()
+        if now >= self._next_prune:
+            self._next_prune = now + PRUNE_EVERY_S
+            self.prune()
 
     def publish_batch(self) -> int:
         """Publish what is waiting (one batch, and one batch of a replay); returns how many."""

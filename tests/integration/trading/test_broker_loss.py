@@ -128,3 +128,35 @@ def test_published_rows_older_than_the_retention_window_are_pruned_in_bounded_ba
     assert publisher.prune() == len(sent)  # published rows only: the last order's stay
     left = run(db, lambda tr: outbox.read_after(tr, None, 100))
     assert {m.key for _, m in left} == {"O-unpublished"}
+
+
+class OffsetSink:
+    """Records what it is sent; acknowledges with the offsets a test gives it."""
+
+    def __init__(self) -> None:
+        self.sent: list = []
+        self.next_offset = 0
+
+    def __call__(self, messages):
+        self.sent += [m.message_id for m in messages]
+        offsets = {("evt", 0): self.next_offset + len(messages) - 1} if messages else {}
+        self.next_offset += len(messages)
+        return offsets
+
+
+def test_an_offset_kafka_gave_before_means_a_lost_log_and_only_events_are_sent_again(db):
+    sink, commands = OffsetSink(), []
+    publisher = Publisher(
+        db, send_events=sink, send_commands=commands.extend, name="marks", retention_s=1e9
+    )
+    place(db, "O-1")
+    publisher.publish_batch()
+    first = list(sink.sent)
+    sink.next_offset = 0  # a new broker: offsets start again
+    place(db, "O-2")
+    publisher.publish_batch()  # its offsets are at or below the recorded one: replay starts
+    sink.sent.clear()
+    publisher.publish_batch()
+    assert set(first) <= set(sink.sent)  # the events the old broker lost are sent again
+    assert len(commands) == 2  # and commands are not
+    assert run(db, lambda tr: outbox.replay(tr, "marks")) is None  # the replay is done
