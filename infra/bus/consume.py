@@ -29,6 +29,7 @@ from infra.store.api import FDBError
 log = logging.getLogger(__name__)
 
 POISON_TRIES = 3  # a lone failing message is tried this often before it is dead-lettered
+TRANSIENT_TRIES_BEFORE_SPLIT = 3  # then a batch is tried in halves (never dead-lettered)
 BACKOFF_MAX_S = 5.0
 ERROR_HEADER_MAX = 2000
 
@@ -104,6 +105,10 @@ class Backoff:
             raise Stopping()
 
 
+class _Split(Exception):
+    """A batch kept failing transiently: try it in halves (a timeout may be its size)."""
+
+
 def _through_transient(handle: Handler, batch: Sequence[Message], pause: Backoff) -> Refused:
     attempt = 0
     while True:
@@ -113,6 +118,8 @@ def _through_transient(handle: Handler, batch: Sequence[Message], pause: Backoff
             if not is_transient(error):
                 raise
             attempt += 1
+            if len(batch) > 1 and attempt >= TRANSIENT_TRIES_BEFORE_SPLIT:
+                raise _Split() from error
             log.warning("transient error on %d message(s), again: %s", len(batch), error)
             pause(attempt)
 
@@ -121,17 +128,21 @@ def settle(handle: Handler, batch: Sequence[Message], pause: Backoff) -> list[De
     """Handle `batch` whatever it holds; returns what must go to the dead-letter topic.
 
     Every message of the batch is either applied by the handler or returned here (refused by
-    the handler, or the one message the handler fails on). Transient errors are waited out.
+    the handler, or the one message the handler fails on). Transient errors are waited out
+    (a batch that keeps failing on them is tried in halves, but nothing is dead-lettered).
     """
     try:
         return [DeadLetter(m, r) for m, r in _through_transient(handle, batch, pause)]
     except Stopping:
         raise
+    except _Split:
+        failure: Exception | None = None
     except Exception as error:
         failure = error
     if len(batch) > 1:
         middle = len(batch) // 2
         return settle(handle, batch[:middle], pause) + settle(handle, batch[middle:], pause)
+    assert failure is not None  # a lone message is never split, only waited for
     for attempt in range(1, POISON_TRIES):  # a lone message: maybe a race, try it again
         pause(attempt)
         try:
@@ -141,9 +152,8 @@ def settle(handle: Handler, batch: Sequence[Message], pause: Backoff) -> list[De
         except Exception as error:
             failure = error
     log.error("dead-lettering %s: %s", _where(batch[0]), describe(failure), exc_info=failure)
-    return [
-        DeadLetter(batch[0], f"handler failed: {failure}"[:ERROR_HEADER_MAX], describe(failure))
-    ]
+    reason = f"handler failed: {failure}"[:ERROR_HEADER_MAX]
+    return [DeadLetter(batch[0], reason, describe(failure))]
 
 
 def ready_file(name: str) -> Path:

@@ -112,12 +112,24 @@ def test_a_lone_failure_is_tried_again_before_it_is_dead_lettered():
     ],
 )
 def test_a_transient_error_is_waited_out_and_never_dead_letters_a_good_message(error):
-    store = Store(failures=[error] * 6)  # more failures than POISON_TRIES
+    store = Store(failures=[error] * 8)  # more failures than POISON_TRIES
     pause = NoWait()
     assert settle(store, batch(b"a", b"b", b"c"), pause) == []
     assert store.applied == [b"a", b"b", b"c"]
-    assert pause.waits == 6
-    assert store.calls == 7  # the whole batch each time: no splitting on a transient error
+    assert store.failures == []  # every transient failure was waited out
+
+
+def test_a_batch_that_keeps_timing_out_is_tried_in_halves_and_nothing_is_dead_lettered():
+    class TooBig(Store):
+        def __call__(self, messages):
+            if len(messages) > 2:
+                self.calls += 1
+                raise FDBError(1031)  # transaction timed out: the batch is too slow to commit
+            return super().__call__(messages)
+
+    store = TooBig()
+    assert settle(store, batch(b"a", b"b", b"c", b"d", b"e"), NoWait()) == []
+    assert store.applied == [b"a", b"b", b"c", b"d", b"e"]
 
 
 def test_a_stop_during_a_transient_outage_leaves_without_dead_lettering():
