@@ -6,15 +6,13 @@ port; a consumer that was not running meanwhile must still see every event of th
 
 from __future__ import annotations
 
-import os
-import signal
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from infra.bus import kafka, local_broker
+from infra.bus import kafka
 from infra.bus.consume import ConsumerSpec, consume
 from infra.bus.sinks import KafkaEventSink
 from infra.store.api import run
@@ -35,27 +33,6 @@ def db(tmp_path):
     database.close()
 
 
-@pytest.fixture
-def broker(tmp_path, monkeypatch):
-    """A broker of this test's own on a fixed port; `restart()` kills it and starts a new one."""
-    port = local_broker.free_port()
-    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{port}")
-    log = open(tmp_path / "broker.log", "ab")
-    processes = [local_broker.start(port, log=log)]
-
-    def restart() -> None:
-        os.killpg(processes[-1].pid, signal.SIGKILL)
-        processes[-1].wait(10)
-        processes.append(local_broker.start(port, log=log))
-
-    yield restart
-    for process in processes:
-        if process.poll() is None:
-            process.terminate()
-            process.wait(10)
-    log.close()
-
-
 def place(db, order_id: str, when: datetime | None = None) -> None:
     """An order placed now (rows of the seed's day are past the retention window)."""
     command = PlaceOrder(TRADER, order_id, "BTC-USD", "buy", "1.0", "10000")
@@ -67,7 +44,9 @@ def event_ids(db) -> set[str]:
     return {m.message_id for _, m in rows if not m.is_command}
 
 
-def test_events_published_before_the_broker_lost_its_log_reach_a_consumer_after(db, broker):
+def test_events_published_before_the_broker_lost_its_log_reach_a_consumer_after(
+    db, restartable_broker
+):
     kafka.ensure_topics(EVENT_TOPICS)
     events = KafkaEventSink(kafka.RecreatingProducer())
     commands: list = []
@@ -82,7 +61,7 @@ def test_events_published_before_the_broker_lost_its_log_reach_a_consumer_after(
     for i in range(3):
         place(db, f"O-before-{i}")
     assert publisher.publish_batch() > 0  # acknowledged by the first broker
-    broker()  # kill -9, and a new broker, empty, on the same port
+    restartable_broker()  # kill -9, and a new broker, empty, on the same port
     for i in range(2):
         place(db, f"O-after-{i}")
     seen: set[str] = set()
