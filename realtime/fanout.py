@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from confluent_kafka import KafkaException, TopicPartition
 
 from infra.bus import kafka
+from infra.bus.consume import Backoff, Refused, settle
 from realtime.protocol import Delta, read_delta
 from trading.outbox import ORDER_EVENTS
 
@@ -102,7 +103,10 @@ class Fanout:
 
     def _read(self) -> None:
         kafka.ensure_topics([ORDER_EVENTS])
-        consumer = kafka.consumer("ws-gateway", **{"auto.offset.reset": "latest"})
+        # Positions are given explicitly (the ends, or where the last reader stopped); one out of
+        # range means the broker lost its log, and the new log (the publisher replays it) is
+        # read from its start: deltas already routed are dropped by the seq dedupe.
+        consumer = kafka.consumer("ws-gateway", **{"auto.offset.reset": "earliest"})
         try:
             consumer.assign(self._positions(consumer))
             self.loop.call_soon_threadsafe(self.ready.set)
@@ -110,17 +114,14 @@ class Fanout:
                 first = consumer.poll(POLL_S)  # consume(n, t) would wait t for n messages
                 if first is None:
                     continue
-                deltas, offsets = [], {}
+                messages, offsets = [], {}
                 for message in [first, *consumer.consume(BATCH_MAX - 1, 0)]:
                     if message.error():
                         log.warning("ws-gateway fanout: %s", message.error())
                         continue
                     offsets[message.partition()] = message.offset() + 1
-                    delta = read_delta(message.value())
-                    if delta is None:
-                        log.warning("ws-gateway fanout: not a delta at %s", message.offset())
-                        continue
-                    deltas.append(delta)
+                    messages.append(message)
+                deltas = decode_deltas(messages)
                 if deltas:
                     self._hand_over(deltas)
                 self._next_offsets.update(offsets)  # a reader that restarts goes on from here
@@ -149,6 +150,33 @@ class Fanout:
                 return
             except TimeoutError:
                 continue
+
+
+def decode_deltas(messages: list[Any]) -> list[Delta]:
+    """The deltas of a batch, through the consume loop's poison step: a message that is not a
+    delta, or that decoding fails on, is skipped with a log line (every gateway process reads
+    every message, so it is the projector's consumer that dead-letters it, once)."""
+    deltas: list[Delta] = []
+
+    def decode(batch: Any) -> Refused:
+        found, refused = [], []
+        for message in batch:
+            delta = read_delta(message.value())
+            if delta is None:
+                refused.append((message, "not an order delta"))
+            else:
+                found.append(delta)
+        deltas.extend(found)
+        return refused
+
+    for letter in settle(decode, messages, Backoff()):
+        log.warning(
+            "ws-gateway fanout: skipping %s/%s: %s",
+            letter.message.partition(),
+            letter.message.offset(),
+            letter.reason,
+        )
+    return deltas
 
 
 _fanout: Fanout | None = None

@@ -2,24 +2,21 @@
 
 Delivery: at least once in, exactly-once effect. Offsets are committed only after the
 store transaction committed; a replayed report is a duplicate by (venue, exec id). A message
-that cannot be parsed goes to the dead-letter topic with its reason, and ingest goes on.
+that cannot be parsed goes to the dead-letter topic with its reason, and ingest goes on; a
+report that parses but breaks the rules is quarantined in the store with its reason.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 
-from infra.store.api import Database, FDBError, run
+from infra.store.api import Database, run
 from trading.domain.reports import ExecutionReport
 from trading.services.execution import Outcome, apply_execution_reports
-
-log = logging.getLogger(__name__)
-
 
 # Decoded straight into the domain's report: the wire shape is the dataclass (decimals as
 # strings, times ISO 8601), and msgspec checks every type on the way in.
@@ -31,35 +28,22 @@ class BadReport(ValueError):
 
 
 def parse_report(data: bytes) -> ExecutionReport:
+    """The report in `data`; BadReport when it is not one (the instrument's rules, sign and
+    precision are checked in the store transaction, which quarantines what breaks them)."""
     try:
         report = _decoder.decode(data)
     except msgspec.DecodeError as error:
         raise BadReport(str(error)) from None
-    numbers = (
-        report.cum_quantity,
-        report.leaves_quantity,
-        report.last_quantity,
-        report.last_price,
-        report.fee,
-    )
-    if any(not n.is_finite() or n < 0 for n in numbers):
-        raise BadReport("quantities, prices and fees must be finite and not negative")
     if report.transact_time is not None and report.transact_time.tzinfo is None:
         raise BadReport("transact_time must carry a time zone")
     return report
 
 
 def apply_batch(db: Database, reports: Sequence[ExecutionReport]) -> list[Outcome]:
-    """Apply a batch in one transaction; if that fails for good, one by one, so one bad report
-    cannot hold the others back (its error is raised after the rest are in)."""
+    """Apply a batch in one transaction. If it raises, the consume loop splits the batch
+    (infra/bus/consume.py) until the one report that fails is found and dead-lettered."""
     now = datetime.now(UTC)
-    try:
-        return run(db, lambda tr: apply_execution_reports(tr, reports, now))
-    except FDBError as error:
-        if len(reports) == 1:
-            raise
-        log.warning("batch of %d failed (%s): applying one by one", len(reports), error)
-    return [outcome for report in reports for outcome in apply_batch(db, [report])]
+    return run(db, lambda tr: apply_execution_reports(tr, reports, now))
 
 
 def handle_messages(db: Database, messages: Sequence[Any]) -> list[tuple[Any, str]]:

@@ -1,40 +1,90 @@
-"""The store's invariants, checked by reading everything in one transaction (a pair assertion:
-the rules enforced at write time, checked again on read)."""
+"""The store's invariants (a pair assertion: the rules enforced at write time, checked on read).
+
+Every read is paged: `check_store` reads at most PAGE records per transaction (FoundationDB's
+5 s and 10 MB limits hold for a store of any size); `find_violations` runs the same checks in
+one caller's transaction, for small stores and tests. Paged transactions do not share one
+snapshot, so on a platform that is trading a finding can be a change that landed between two
+pages: check again once it is quiet (the operator's command and the chaos tests do).
+"""
 
 from __future__ import annotations
 
+import os
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from infra.store.api import Transaction
+from infra.store.api import Database, Transaction, run
 from ledger import journal
-from ledger.domain.entries import JournalEntry
-from trading import codec
-from trading.domain.orders import Side
+from ledger.domain.entries import JournalEntry, trader_account
+from trading import codec, keys
+from trading.domain.orders import Fill, Order, Side
 from trading.domain.reservations import hold_asset, hold_minor
 from trading.repository import Repository
 from trading.services.working import MAX_FEE_RATE
 
+Read = Callable[[Callable[[Transaction], Any]], Any]  # runs one function in a transaction
 
-def find_violations(tr: Transaction) -> list[str]:
-    """Every broken invariant, as a sentence; an empty list means the store is sound."""
-    repo = Repository(tr)
-    return [*_ledger(tr), *_orders_fills_positions_holds(repo)]
+PAGE = 200
+# An attempt still pending or working after this long is stranded: a venue answers (or its
+# reconciliation ends the attempt) well within it.
+STALE_ATTEMPT_S = float(os.environ.get("STALE_ATTEMPT_S", 60))
 
 
-def _ledger(tr: Transaction) -> list[str]:
+def find_violations(
+    tr: Transaction, *, now: datetime | None = None, stale_after_s: float = STALE_ATTEMPT_S
+) -> list[str]:
+    """Every broken invariant, as a sentence, read in `tr`; empty means the store is sound.
+
+    Attempts open for longer than `stale_after_s` are findings only when `now` is given.
+    """
+    return _violations(lambda fn: fn(tr), now, stale_after_s)
+
+
+def check_store(
+    db: Database, *, now: datetime | None = None, stale_after_s: float = STALE_ATTEMPT_S
+) -> list[str]:
+    """The same checks as `find_violations`, in bounded transactions of PAGE records each."""
+    return _violations(lambda fn: run(db, fn), now, stale_after_s)
+
+
+def _violations(read: Read, now: datetime | None, stale_after_s: float) -> list[str]:
+    balances = _balances(read)
+    findings = _ledger(read, balances)
+    findings += _orders_fills_positions_holds(read, balances, now, stale_after_s)
+    return findings
+
+
+def _pages(read: Read, begin: bytes, end: bytes) -> Iterator[list[tuple[bytes, bytes]]]:
+    while True:
+        rows = read(lambda tr, b=begin: tr.get_range(b, end, limit=PAGE))
+        if rows:
+            yield rows
+        if len(rows) < PAGE:
+            return
+        begin = rows[-1][0] + b"\x00"
+
+
+def _balances(read: Read) -> dict[tuple[str, str], int]:
+    rng = journal.BALANCE.range()
+    return {
+        journal.BALANCE.unpack(key): int.from_bytes(value, "little", signed=True)
+        for rows in _pages(read, rng.start, rng.stop)
+        for key, value in rows
+    }
+
+
+def _ledger(read: Read, stored: dict[tuple[str, str], int]) -> list[str]:
     findings = []
     computed: dict[tuple[str, str], int] = defaultdict(int)
     rng = journal.ENTRY.range()
-    for _, value in tr.get_range(rng.start, rng.stop):
-        entry = codec.decode(value, JournalEntry)  # decoding re-checks that it balances
-        for p in entry.postings:
-            computed[(p.account, p.asset)] += p.amount
-    stored: dict[tuple[str, str], int] = {}
-    rng = journal.BALANCE.range()
-    for key, value in tr.get_range(rng.start, rng.stop):
-        account, asset = journal.BALANCE.unpack(key)
-        stored[(account, asset)] = int.from_bytes(value, "little", signed=True)
+    for rows in _pages(read, rng.start, rng.stop):
+        for _, value in rows:
+            entry = codec.decode(value, JournalEntry)  # decoding re-checks that it balances
+            for p in entry.postings:
+                computed[(p.account, p.asset)] += p.amount
     per_asset: dict[str, int] = defaultdict(int)
     for (account, asset), amount in stored.items():
         per_asset[asset] += amount
@@ -50,37 +100,62 @@ def _ledger(tr: Transaction) -> list[str]:
     return findings
 
 
-def _orders_fills_positions_holds(repo: Repository) -> list[str]:
+def _order_pages(read: Read) -> Iterator[list[tuple[Order, list[Fill]]]]:
+    """Orders with their fills, PAGE orders per transaction (each order and its fills agree)."""
+    begin, end = keys.ORDER.range().start, keys.ORDER.range().stop
+
+    def page(tr: Transaction, start: bytes) -> tuple[bytes | None, list[tuple[Order, list[Fill]]]]:
+        rows = tr.get_range(start, end, limit=PAGE)
+        repo = Repository(tr)
+        orders = [codec.decode(v, Order) for _, v in rows]
+        last = rows[-1][0] if len(rows) == PAGE else None
+        return last, [(o, repo.order_fills(o.order_id)) for o in orders]
+
+    while True:
+        last, orders = read(lambda tr, b=begin: page(tr, b))
+        if orders:
+            yield orders
+        if last is None:
+            return
+        begin = last + b"\x00"
+
+
+def _orders_fills_positions_holds(
+    read: Read, balances: dict[tuple[str, str], int], now: datetime | None, stale_after_s: float
+) -> list[str]:
     findings = []
     signed_fills: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     needed_holds: dict[tuple[str, str], int] = defaultdict(int)
     venue_fills: Counter[tuple[str, str]] = Counter()
-    instruments = {i.symbol: i for i in repo.instruments()}
+    instruments = {i.symbol: i for i in read(lambda tr: Repository(tr).instruments())}
     states: Counter[str] = Counter()
-    for order_id in repo.all_order_ids():
-        order = repo.order(order_id)
-        states[order.state.value] += 1
-        fills = repo.order_fills(order_id)
-        by_fills = sum((f.quantity for f in fills), Decimal(0))
-        by_attempts = sum((a.filled_quantity for a in order.attempts), Decimal(0))
-        if not order.filled_quantity == by_fills == by_attempts:
-            findings.append(
-                f"order {order_id} filled {order.filled_quantity}, fills {by_fills}, "
-                f"attempts {by_attempts}"
-            )
-        if order.filled_quantity > order.quantity:
-            findings.append(f"order {order_id} is overfilled")
-        for fill in fills:
-            venue_fills[(fill.venue, fill.venue_fill_id)] += 1
-            sign = 1 if order.side is Side.BUY else -1
-            signed_fills[(order.trader_id, order.instrument)] += sign * fill.quantity
-        asset = hold_asset(order, instruments[order.instrument])
-        needed_holds[(order.trader_id, asset)] += hold_minor(order, MAX_FEE_RATE)
+    for page in _order_pages(read):
+        for order, fills in page:
+            order_id = order.order_id
+            states[order.state.value] += 1
+            by_fills = sum((f.quantity for f in fills), Decimal(0))
+            by_attempts = sum((a.filled_quantity for a in order.attempts), Decimal(0))
+            if not order.filled_quantity == by_fills == by_attempts:
+                findings.append(
+                    f"order {order_id} filled {order.filled_quantity}, fills {by_fills}, "
+                    f"attempts {by_attempts}"
+                )
+            if order.filled_quantity > order.quantity:
+                findings.append(f"order {order_id} is overfilled")
+            for fill in fills:
+                venue_fills[(fill.venue, fill.venue_fill_id)] += 1
+                sign = 1 if order.side is Side.BUY else -1
+                signed_fills[(order.trader_id, order.instrument)] += sign * fill.quantity
+            asset = hold_asset(order, instruments[order.instrument])
+            needed_holds[(order.trader_id, asset)] += hold_minor(order, MAX_FEE_RATE)
+            if now is not None:
+                findings += _stale_attempts(order, now, stale_after_s)
     findings += [f"venue fill {k} applied {n} times" for k, n in venue_fills.items() if n > 1]
-    counted = {label: n for (name, label), n in repo.counters().items() if name == "orders" and n}
+    counters = read(lambda tr: Repository(tr).counters())
+    counted = {label: n for (name, label), n in counters.items() if name == "orders" and n}
     if counted != dict(states):
         findings.append(f"order counters say {counted}, the orders are {dict(states)}")
-    for position in repo.positions():
+    for position in read(lambda tr: Repository(tr).positions()):
         expected = signed_fills.pop((position.trader_id, position.instrument), Decimal(0))
         if position.quantity != expected:
             findings.append(
@@ -88,13 +163,50 @@ def _orders_fills_positions_holds(repo: Repository) -> list[str]:
                 f"fills say {expected}"
             )
     findings += [f"fills of {k} have no position" for k, q in signed_fills.items() if q]
-    for trader in repo.traders():
-        holds = journal.holds(repo.tr, trader.trader_id)
-        for asset in holds.keys() | {a for t, a in needed_holds if t == trader.trader_id}:
+    findings += _holds(read, needed_holds, balances)
+    return findings
+
+
+def _holds(
+    read: Read, needed: dict[tuple[str, str], int], balances: dict[tuple[str, str], int]
+) -> list[str]:
+    """Each trader's holds equal what its open orders need, and its balances cover them."""
+    findings = []
+    for trader in read(lambda tr: Repository(tr).traders()):
+        holds = read(lambda tr, t=trader.trader_id: journal.holds(tr, t))
+        for asset in sorted(holds.keys() | {a for t, a in needed if t == trader.trader_id}):
             held = holds.get(asset, 0)
-            needed = needed_holds.get((trader.trader_id, asset), 0)
-            if held != needed:
+            wanted = needed.get((trader.trader_id, asset), 0)
+            if held != wanted:
                 findings.append(
-                    f"trader {trader.trader_id} holds {held} {asset}, open orders need {needed}"
+                    f"trader {trader.trader_id} holds {held} {asset}, open orders need {wanted}"
                 )
+        findings += _funds(trader.trader_id, balances, holds)
+    return findings
+
+
+def _funds(
+    trader_id: str, balances: dict[tuple[str, str], int], holds: dict[str, int]
+) -> list[str]:
+    """A trader's balance may be neither below zero nor below what its open orders hold."""
+    account = trader_account(trader_id)
+    findings = []
+    for asset in sorted({a for acc, a in balances if acc == account} | holds.keys()):
+        total, held = balances.get((account, asset), 0), holds.get(asset, 0)
+        if total < 0:
+            findings.append(f"balance {account} {asset} is below zero: {total}")
+        elif total < held:
+            findings.append(f"balance {account} {asset} is {total}, below its holds {held}")
+    return findings
+
+
+def _stale_attempts(order: Order, now: datetime, stale_after_s: float) -> list[str]:
+    findings = []
+    for attempt in order.active_attempts:
+        age = (now - attempt.created_at).total_seconds()
+        if age > stale_after_s:
+            findings.append(
+                f"attempt {order.order_id}:{attempt.attempt_id} at {attempt.venue} has been "
+                f"{attempt.state.value} for {age:.0f} s (over {stale_after_s:g} s)"
+            )
     return findings

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaException, Producer
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
+
+log = logging.getLogger(__name__)
 
 PARTITIONS = 4
 
@@ -30,6 +33,82 @@ def producer(**overrides: Any) -> Producer:
         **overrides,
     }
     return Producer(config)
+
+
+def _is_fatal(error: KafkaError) -> bool:
+    # A send refused after the fatal error carries the code _FATAL without the fatal flag.
+    return bool(error.code() == KafkaError._FATAL or error.fatal())
+
+
+class RecreatingProducer:
+    """The idempotent producer, made again after a fatal error.
+
+    librdkafka's idempotent producer cannot go on after a fatal error (UNKNOWN_PRODUCER_ID or
+    OUT_OF_ORDER_SEQUENCE_NUMBER once a broker lost its log): what was queued fails with that
+    error, and the next `produce` goes to a new producer. Callers resend what failed.
+    """
+
+    def __init__(self, make: Callable[..., Any] | None = None, **overrides: Any) -> None:
+        self._make = make or producer
+        self._overrides = overrides
+        self._fatal: KafkaError | None = None
+        self._errors: list[KafkaError] = []
+        self.recreated = 0
+        self._producer = self._new()
+
+    def _new(self) -> Any:
+        return self._make(error_cb=self._note, **self._overrides)
+
+    def _note(self, error: KafkaError) -> None:
+        if _is_fatal(error):
+            if self._fatal is None:
+                log.error("Kafka producer hit a fatal error: %s; it will be recreated", error)
+            self._fatal = error
+        else:
+            log.info("Kafka producer: %s", error)
+
+    def _recreate_if_fatal(self) -> None:
+        if self._fatal is None:
+            return
+        self._producer = self._new()  # the old one is dropped: its queue failed already
+        self._fatal = None
+        self.recreated += 1
+
+    def produce(
+        self, topic: str, *, on_delivery: Callable[..., Any] | None = None, **kw: Any
+    ) -> None:
+        """Queue one message; its delivery error, if any, is kept for `take_errors`."""
+
+        def delivered(error: KafkaError | None, message: Any) -> None:
+            if error is not None:
+                self._errors.append(error)
+                self._note(error)
+            if on_delivery is not None:
+                on_delivery(error, message)
+
+        self._recreate_if_fatal()
+        try:
+            self._producer.produce(topic, on_delivery=delivered, **kw)
+        except KafkaException as error:
+            if not (isinstance(error.args[0], KafkaError) and _is_fatal(error.args[0])):
+                raise
+            self._note(error.args[0])
+            self._recreate_if_fatal()
+            self._producer.produce(topic, on_delivery=delivered, **kw)
+
+    def poll(self, timeout_s: float = 0) -> int:
+        return int(self._producer.poll(timeout_s))
+
+    def flush(self, timeout_s: float) -> int:
+        """Wait for every acknowledgement; returns how many are still waiting."""
+        left = int(self._producer.flush(timeout_s))
+        self._recreate_if_fatal()
+        return left
+
+    def take_errors(self) -> list[KafkaError]:
+        """The delivery errors since the last call."""
+        errors, self._errors = self._errors, []
+        return errors
 
 
 def consumer(group_id: str, **overrides: Any) -> Consumer:

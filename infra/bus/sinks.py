@@ -6,15 +6,21 @@ advances its cursor only after both returned.
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Sequence
+import uuid
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from confluent_kafka import KafkaError, Producer
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
+from infra.bus import kafka
 from trading.outbox import OutboxMessage
 from trading.publisher import envelope
 
+log = logging.getLogger(__name__)
+
+WATCH_TIMEOUT_S = 5
 COMMAND_TASKS = {
     "cmd.venue.place.v1": "venues.place_attempt",
     "cmd.venue.cancel.v1": "venues.cancel_attempt",
@@ -22,16 +28,23 @@ COMMAND_TASKS = {
 
 
 class KafkaEventSink:
-    def __init__(self, producer: Producer, flush_timeout_s: float = 30) -> None:
-        self.producer = producer
+    """Events to Kafka; returns the offsets Kafka gave, and can tell a broker that lost its log."""
+
+    def __init__(self, producer: Any, flush_timeout_s: float = 30) -> None:
+        self.producer = producer  # a kafka.RecreatingProducer: a fatal error makes a new one
         self.flush_timeout_s = flush_timeout_s
+        self._watcher: Consumer | None = None
 
-    def __call__(self, messages: Sequence[OutboxMessage]) -> None:
+    def __call__(self, messages: Sequence[OutboxMessage]) -> dict[tuple[str, int], int]:
         errors: list[KafkaError] = []
+        offsets: dict[tuple[str, int], int] = {}
 
-        def delivered(error: KafkaError | None, _: Any) -> None:
+        def delivered(error: KafkaError | None, message: Any) -> None:
             if error is not None:
                 errors.append(error)
+                return
+            where = (message.topic(), message.partition())
+            offsets[where] = max(offsets.get(where, -1), message.offset())
 
         for message in messages:
             self.producer.produce(
@@ -43,7 +56,35 @@ class KafkaEventSink:
             )
             self.producer.poll(0)
         if self.producer.flush(self.flush_timeout_s) or errors:
+            if any(e.code() == KafkaError.UNKNOWN_TOPIC_OR_PART for e in errors):
+                kafka.ensure_topics({m.topic for m in messages})  # a new broker: topics gone
             raise RuntimeError(f"Kafka did not acknowledge every event: {errors[:3]}")
+        return offsets
+
+    def lost_log(self, recorded: Mapping[tuple[str, int], int]) -> bool:
+        """True when a topic is gone or a partition Kafka acknowledged messages on is empty (a
+        broker restarted without its log); False when unsure (broker away).
+
+        A partition that holds something is left to the delivery check (`record_marks`): the
+        first new offset on it is at or below the last one recorded. (Tansu's high watermark
+        can be below the last offset it gave, so the watermark is only trusted when it is 0.)
+        """
+        try:
+            if self._watcher is None:
+                self._watcher = kafka.consumer(f"outbox-watch-{uuid.uuid4().hex[:8]}")
+            present = self._watcher.list_topics(timeout=WATCH_TIMEOUT_S).topics
+            if any(topic not in present for topic, _ in recorded):
+                kafka.ensure_topics({topic for topic, _ in recorded})
+                return True
+            for (topic, partition), offset in recorded.items():
+                _, high = self._watcher.get_watermark_offsets(
+                    TopicPartition(topic, partition), timeout=WATCH_TIMEOUT_S
+                )
+                if high == 0 <= offset:
+                    return True
+        except KafkaException as error:
+            log.info("cannot check the broker's log now: %s", error)
+        return False
 
 
 class CeleryCommandSink:

@@ -11,8 +11,9 @@ It yields "127.0.0.1:PORT", points KAFKA_BOOTSTRAP_SERVERS at it for the session
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,6 +61,31 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 os.environ.pop("KAFKA_BOOTSTRAP_SERVERS", None)
             else:
                 os.environ["KAFKA_BOOTSTRAP_SERVERS"] = previous
+
+
+@pytest.fixture
+def restartable_broker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[[], None]]:
+    """A broker of the test's own on a fixed port (KAFKA_BOOTSTRAP_SERVERS points at it);
+    calling what it yields kills it (SIGKILL) and starts a new, empty one on the same port."""
+    port = local_broker.free_port()
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{port}")
+    with open(tmp_path / "broker.log", "ab") as log:
+        processes = [local_broker.start(port, log=log)]
+
+        def restart() -> None:
+            os.killpg(processes[-1].pid, signal.SIGKILL)
+            processes[-1].wait(STOP_TIMEOUT_S)
+            processes.append(local_broker.start(port, log=log))
+
+        try:
+            yield restart
+        finally:
+            for process in processes:
+                if process.poll() is None:
+                    process.terminate()
+                    process.wait(STOP_TIMEOUT_S)
 
 
 class EnvelopeWriter:

@@ -46,3 +46,53 @@ class ExecutionReport:
     reason: str | None = None
     transact_time: datetime | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+
+
+# Bounds on any number a venue sends, checked before arithmetic touches it: a report is data
+# from outside, and one absurd number (1e999999, 40 digits) must be refused, not computed with.
+MAX_DECIMALS = 8  # the ledger's minor unit (1e-8)
+MAX_DIGITS = 30
+MAX_MAGNITUDE = Decimal("1e10")  # as at the edge: balances in minor units fit an int64
+
+
+def _shown(value: Decimal) -> str:
+    """Plain digits when short (0.000000001), else as given (1E+999999)."""
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and -MAX_DIGITS <= exponent <= MAX_DIGITS:
+        return format(value, "f")
+    return str(value)
+
+
+def _number_violation(name: str, number: Decimal) -> str | None:
+    value = _shown(number)
+    if not number.is_finite():
+        return f"{name} {value} is not a finite number"
+    if number < 0:
+        return f"{name} {value} is negative"
+    if len(number.as_tuple().digits) > MAX_DIGITS or abs(number) >= MAX_MAGNITUDE:
+        return f"{name} {value} is out of bounds"
+    if number != number.quantize(Decimal(1).scaleb(-MAX_DECIMALS)):
+        return f"{name} {value} has more than {MAX_DECIMALS} decimals"
+    return None
+
+
+def rule_violation(
+    report: ExecutionReport, quantity_step: Decimal, price_tick: Decimal
+) -> str | None:
+    """Why `report` breaks its instrument's rules (precision, step, tick, sign, size), or None."""
+    numbers = {
+        "last_quantity": report.last_quantity,
+        "last_price": report.last_price,
+        "cum_quantity": report.cum_quantity,
+        "leaves_quantity": report.leaves_quantity,
+        "fee": report.fee,
+    }
+    for name, value in numbers.items():
+        if (reason := _number_violation(name, value)) is not None:
+            return reason
+    for name in ("cum_quantity", "leaves_quantity", "last_quantity"):
+        if numbers[name] % quantity_step:
+            return f"{name} {numbers[name]} is not a multiple of the quantity step {quantity_step}"
+    if report.last_price % price_tick:
+        return f"last_price {report.last_price} is not a multiple of the price tick {price_tick}"
+    return None

@@ -3,14 +3,15 @@
 In that transaction: dedupe (by venue + exec id, and venue + venue fill id), the order and
 attempt, the balanced ledger entry, the hold released, the position, the outbox rows, and the
 next attempt when one ended with quantity left. A report that would break the order (overfill,
-unknown attempt, impossible numbers) is stored as quarantined with its reason, and nothing
-else changes.
+unknown attempt, impossible numbers, numbers off the instrument's step or tick or finer than
+the ledger's 1e-8) is stored as quarantined with its reason, and nothing else changes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
@@ -21,7 +22,7 @@ from trading import outbox as ob
 from trading.domain.errors import Refusal
 from trading.domain.money import display
 from trading.domain.orders import Fill, Order, Side
-from trading.domain.reports import ExecType, ExecutionReport
+from trading.domain.reports import ExecType, ExecutionReport, rule_violation
 from trading.domain.reservations import hold_minor
 from trading.repository import Repository
 from trading.services.working import MAX_FEE_RATE, publish_delta, sync_hold, work
@@ -50,6 +51,9 @@ def apply_execution_report(tr: Transaction, report: ExecutionReport, now: dateti
     if order is None:
         return _quarantine(repo, report, f"unknown order {report.order_id}", now)
     instrument = repo.instrument(order.instrument)
+    broken = rule_violation(report, instrument.quantity_step, instrument.price_tick)
+    if broken is not None:  # e.g. 0.000000001 BTC: nothing the ledger or the order can hold
+        return _quarantine(repo, report, broken, now)
     held_before = hold_minor(order, MAX_FEE_RATE)
     try:
         change = order.apply_report(report, fill_id=f"{order.order_id}-F{order.fill_count + 1}")
@@ -152,6 +156,14 @@ def _quarantine(repo: Repository, report: ExecutionReport, reason: str, now: dat
     return Outcome.QUARANTINED
 
 
+def _shown(value: Decimal) -> str | None:
+    """As the API writes it; an absurd number (refused) as it came."""
+    try:
+        return display(value)
+    except (InvalidOperation, ValueError):
+        return str(value)
+
+
 def _report_record(
     report: ExecutionReport, outcome: Outcome, now: datetime, reason: str | None = None
 ) -> dict[str, Any]:
@@ -163,11 +175,11 @@ def _report_record(
         "order_id": report.order_id,
         "attempt_id": report.attempt_id,
         "exec_type": report.exec_type.value,
-        "cum_quantity": display(report.cum_quantity),
-        "leaves_quantity": display(report.leaves_quantity),
-        "last_quantity": display(report.last_quantity),
-        "last_price": display(report.last_price),
-        "fee": display(report.fee),
+        "cum_quantity": _shown(report.cum_quantity),
+        "leaves_quantity": _shown(report.leaves_quantity),
+        "last_quantity": _shown(report.last_quantity),
+        "last_price": _shown(report.last_price),
+        "fee": _shown(report.fee),
         "fee_asset": report.fee_asset,
         "venue_fill_id": report.venue_fill_id,
         "reason": report.reason,

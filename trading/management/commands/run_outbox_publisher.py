@@ -18,10 +18,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         kafka.ensure_topics([outbox.ORDER_EVENTS, outbox.FILL_EVENTS, outbox.LEDGER_EVENTS])
+        events = KafkaEventSink(kafka.RecreatingProducer())
         publisher = Publisher(
             database(),
-            send_events=KafkaEventSink(kafka.producer()),
+            send_events=events,
             send_commands=CeleryCommandSink(app),
+            check_log=events.lost_log,
         )
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):

@@ -1,0 +1,23 @@
+"""The ws fanout's batch decoding: what is not an order delta is skipped, the rest go on."""
+
+import json
+
+from realtime import fanout
+from tests.unit.bus.test_consume import FakeMessage
+
+
+def delta(order_id: str, seq: int) -> bytes:
+    payload = {"type": "order.delta", "trader_id": "T1", "order_id": order_id, "seq": seq}
+    return json.dumps({"message_id": f"{order_id}:{seq}", "payload": payload}).encode()
+
+
+def test_undecodable_messages_are_skipped_and_the_deltas_around_them_kept_in_order(caplog):
+    values = [delta("O-1", 1), b"{not json", delta("O-1", 2), b'{"payload": 3}', delta("O-2", 1)]
+    messages = [FakeMessage(i, v) for i, v in enumerate(values)]
+    deltas = fanout.decode_deltas(messages)
+    assert [(d.order_id, d.seq) for d in deltas] == [("O-1", 1), ("O-1", 2), ("O-2", 1)]
+    skipped = [r.getMessage() for r in caplog.records if "skipping" in r.getMessage()]
+    assert skipped == [
+        "ws-gateway fanout: skipping 0/1: not an order delta",
+        "ws-gateway fanout: skipping 0/3: not an order delta",
+    ]
