@@ -17,7 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from infra import install_secrets
 
-NO_SECRET = (
+NO_SECRET = (  # noqa: S105 - a message
     "No secret key: set DJANGO_SECRET_KEY, or start with `make run` (it writes one to "
     "{path} on first start), or set DJANGO_DEBUG=1 on a developer machine."
 )

@@ -14,8 +14,7 @@ from infra.store.api import run
 from trading.services import reference
 from trading.tokens.models import ApiToken, issue
 
-
-DEFAULT_TOKEN_NAME = "default"
+DEFAULT_TOKEN_NAME = "default"  # noqa: S105 - a label
 
 
 def trader_id_for(user: User) -> str:
