@@ -17,7 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from infra import install_secrets
 
-NO_SECRET = (  # noqa: S105 - a message
+MISSING_KEY_HELP = (
     "No secret key: set DJANGO_SECRET_KEY, or start with `make run` (it writes one to "
     "{path} on first start), or set DJANGO_DEBUG=1 on a developer machine."
 )
@@ -39,7 +39,7 @@ def secret_key(var_dir: Path, *, debug: bool, testing: bool) -> str:
     if debug:  # a developer machine: the same per-install file `make run` would write
         install_secrets.install(var_dir)
         return install_secrets.read_secret(path)
-    raise ImproperlyConfigured(NO_SECRET.format(path=path))
+    raise ImproperlyConfigured(MISSING_KEY_HELP.format(path=path))
 
 
 def metrics_token(var_dir: Path) -> str:
