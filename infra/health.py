@@ -60,3 +60,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     if may_see_details(request):
         body["parts"] = parts
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+def livez(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers HTTP (outside parts are /healthz's business)."""
+    return JsonResponse({"status": "alive"})

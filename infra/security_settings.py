@@ -83,7 +83,7 @@ def https_settings() -> dict[str, Any]:
     values: dict[str, Any] = {
         "SECURE_SSL_REDIRECT": _flag("DJANGO_SECURE_SSL_REDIRECT", https),
         # Probes and scrapes reach pods over plain HTTP inside the cluster.
-        "SECURE_REDIRECT_EXEMPT": [r"^healthz$", r"^metrics$"],
+        "SECURE_REDIRECT_EXEMPT": [r"^healthz$", r"^livez$", r"^metrics$"],
         "SESSION_COOKIE_SECURE": _flag("DJANGO_SECURE_COOKIES", https),
         "CSRF_COOKIE_SECURE": _flag("DJANGO_SECURE_COOKIES", https),
         "SECURE_HSTS_SECONDS": int(
