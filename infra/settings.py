@@ -116,6 +116,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else 
 WHITENOISE_USE_FINDERS = True
 LOGIN_URL = "/login"
 LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login"
 
 # A body over 64 kB is refused with 413 (DESIGN.md, public contract).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024

@@ -13,9 +13,16 @@ from backoffice.permissions import can_operate
 from trading.tokens import models
 
 
-def _audit(request: HttpRequest, action: str, token: models.ApiToken, after: Any) -> None:
+def _state(token: models.ApiToken) -> dict[str, Any]:
+    revoked = token.revoked_at.isoformat() if token.revoked_at else None
+    return {"user": token.user.username, "prefix": token.prefix, "revoked_at": revoked}
+
+
+def _audit(
+    request: HttpRequest, action: str, token: models.ApiToken, before: Any, after: Any
+) -> None:
     record(
-        user=request.user, action=action, target=f"api-token:{token.pk}", before=None, after=after
+        user=request.user, action=action, target=f"api-token:{token.pk}", before=before, after=after
     )
 
 
@@ -46,19 +53,22 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         issued = models.issue(obj.user, obj.name, obj.expires_at)
         obj.pk, obj.key, obj.created_at = issued.pk, issued.key, issued.created_at
-        _audit(request, "api-token.issue", issued, {"user": issued.user.username})
+        _audit(request, "api-token.issue", issued, {}, _state(issued))
         messages.warning(request, f"New token for {issued.user}: {issued.key} (shown this once)")
 
     @admin.action(description="Revoke the selected tokens")
     def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[models.ApiToken]) -> None:
         for token in queryset.filter(revoked_at__isnull=True):
-            models.revoke(token)
-            _audit(request, "api-token.revoke", token, {"user": token.user.username})
+            before = _state(token)
+            _audit(request, "api-token.revoke", token, before, _state(models.revoke(token)))
         messages.success(request, "Revoked.")
 
     @admin.action(description="Rotate the selected tokens (new keys shown once)")
     def rotate_tokens(self, request: HttpRequest, queryset: QuerySet[models.ApiToken]) -> None:
         for token in queryset.filter(revoked_at__isnull=True):
+            before = _state(token)
             new = models.rotate(token)
-            _audit(request, "api-token.rotate", token, {"successor": new.pk})
+            _audit(
+                request, "api-token.rotate", token, before, {**_state(token), "successor": new.pk}
+            )
             messages.warning(request, f"{token.prefix}… of {token.user} -> {new.key} (shown once)")
