@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's assets from our own static files (CSP, offline)
     "channels",
     "django_prometheus",
     "infra",
@@ -136,6 +137,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Synthetic-order back office: edge-api",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- the outside parts (DESIGN.md "Real parts, and how each starts") ---
