@@ -112,6 +112,8 @@ def lockout_settings() -> dict[str, Any]:
         "AXES_HTTP_RESPONSE_CODE": 429,
         "AXES_LOCKOUT_TEMPLATE": "registration/locked_out.html",
         "AXES_VERBOSE": False,
+        # Failed `Authorization: Token` attempts per address and minute (trading/tokens/auth.py).
+        "TOKEN_FAILURES_PER_MINUTE": int(os.environ.get("TOKEN_FAILURES_PER_MINUTE", "30")),
     }
 
 
