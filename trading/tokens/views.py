@@ -70,10 +70,10 @@ class TokenViewBase(EdgeAPIView):
     permission_classes = [permissions.IsAuthenticated]  # anyone signed in: their own tokens
 
     def parsed(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
-        data = self.request.data if isinstance(self.request.data, dict) else None
-        serializer = serializer_class(data=data or {})
-        if data is None and self.request.body:
+        data = self.request.data
+        if not isinstance(data, dict):  # a JSON list, string or number
             raise serializers.ValidationError({"non_field_errors": ["Expected a JSON object."]})
+        serializer = serializer_class(data=data)
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 

@@ -191,3 +191,19 @@ def test_logout_ends_the_session(trader, db):
     replay.cookies[settings.SESSION_COOKIE_NAME] = session  # the old cookie, kept by an attacker
     assert replay.get(BALANCES).status_code in (401, 403)
     assert browser.get("/logout").status_code == 405  # only a POST (with CSRF) signs out
+
+
+def test_staff_issue_a_token_in_the_admin_and_see_it_once(trader, db):
+    staff = User.objects.create_user("staff-i", is_staff=True)
+    staff.groups.add(Group.objects.get_or_create(name=roles.STAFF)[0])
+    admin = Client()
+    admin.force_login(staff)
+    page = admin.post(
+        "/admin/tokens/apitoken/add/",
+        {"user": trader.user.pk, "name": "from-staff", "expires_at_0": "", "expires_at_1": ""},
+        follow=True,
+    )
+    issued = ApiToken.objects.get(user=trader.user, name="from-staff")
+    assert issued.key.encode() in page.content  # in the message, this once
+    assert _with(issued.key).get(BALANCES).status_code == 200
+    assert AuditLog.objects.filter(action="api-token.issue").count() == 1
