@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from rest_framework.authentication import TokenAuthentication
+from rest_framework.authentication import TokenAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.request import Request
 
@@ -32,6 +32,9 @@ class ApiTokenAuthentication(TokenAuthentication):
     """A missing, unknown, revoked or expired token is 401; too many failures, 429."""
 
     def authenticate(self, request: Request) -> Any:
+        words = get_authorization_header(request).split()
+        if not words or words[0].lower() != self.keyword.lower().encode():
+            return None  # no token offered: the session decides
         key = _failures_key(request)
         if (cache.get(key) or 0) >= failure_limit():
             raise Throttled(FAILURE_WINDOW_S, "Too many failed token attempts.")
