@@ -281,10 +281,10 @@ def run_local(clients: int = 1000, **options: Any) -> dict[str, Any]:
 
 _CREATE_TRADER = (
     "from django.contrib.auth.models import User; "
-    "from rest_framework.authtoken.models import Token; "
+    "from trading.tokens.models import issue; "
     "from trading.accounts import trader_id_for; "
     "u = User.objects.create_user('ws-bench'); "
-    "print(Token.objects.create(user=u).key, trader_id_for(u))"
+    "print(issue(u).key, trader_id_for(u))"
 )
 
 

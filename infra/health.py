@@ -1,4 +1,5 @@
-"""/healthz: 200 when every part answers, 503 naming the part that does not."""
+"""/healthz: 200 {"status": "ok"} when every part answers, 503 {"status": "down"} when one does
+not; which part and why only to staff, ops or the metrics token (infra/ops_access.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
+from infra.ops_access import may_see_details
 from infra.store import database
 from infra.store.api import run
 from venues.recovery.heartbeat import check_venue_streams
@@ -47,6 +49,7 @@ CHECKS: dict[str, Callable[[], None]] = {
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
+    """Every check in CHECKS; the details only for those who may see them."""
     parts = {}
     for name, check in CHECKS.items():
         try:
@@ -55,6 +58,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
         except Exception as error:  # noqa: BLE001 - any failure means the part is down
             parts[name] = f"down: {type(error).__name__}: {error}"[:300]
     healthy = all(v == "ok" for v in parts.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "degraded", "parts": parts}, status=200 if healthy else 503
-    )
+    body: dict[str, object] = {"status": "ok" if healthy else "down"}
+    if may_see_details(request):
+        body["parts"] = parts
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def livez(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers HTTP (outside parts are /healthz's business)."""
+    return JsonResponse({"status": "alive"})

@@ -1,4 +1,5 @@
-"""Trading metrics on /metrics, read at scrape time from where the truth is.
+"""Trading metrics on /metrics, read at scrape time from where the truth is; only with
+`Authorization: Bearer <METRICS_TOKEN>` (the figures tell how the business goes).
 
 Orders by state and fills come from counters kept in the store; publisher lag from the
 outbox past the publisher's cursor; ingest lag and dead-letter size from Kafka's offsets.
@@ -11,9 +12,12 @@ import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django_prometheus import exports
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from infra.ops_access import has_metrics_token
 from infra.store import database
 from infra.store.api import run
 from trading import outbox
@@ -92,3 +96,12 @@ class TradingCollector(Collector):
 
 def kafka_metrics() -> list[Metric]:
     return list(_kafka_metrics())
+
+
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    """django-prometheus's exposition, behind the metrics bearer token (401 without it)."""
+    if not has_metrics_token(request):
+        refused = JsonResponse({"detail": "Bearer token required (METRICS_TOKEN)."}, status=401)
+        refused["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return refused
+    return exports.ExportToDjangoView(request)

@@ -5,14 +5,18 @@ from pathlib import Path
 
 import dj_database_url
 
+from infra import security_settings as sec
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-SECRET_KEY = os.environ.get(
-    "DJANGO_SECRET_KEY", "dev-only-not-a-secret-change-me-in-production-0123456789"
-)
+# The test configuration says so explicitly (pyproject's pytest `env`): never guessed from the
+# test runner, so a manage.py command started by a test harness runs as a normal one.
+TESTING = os.environ.get("DJANGO_TESTING") == "1"
 DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
+SECRET_KEY = sec.secret_key(VAR_DIR, debug=DEBUG, testing=TESTING)
+METRICS_TOKEN = sec.metrics_token(VAR_DIR)
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
@@ -25,11 +29,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "axes",
+    "csp",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's assets from our own static files (CSP, offline)
     "channels",
     "django_prometheus",
     "infra",
     "trading",
+    "trading.tokens",
     "ledger",
     "venues",
     "realtime",
@@ -49,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -72,10 +82,10 @@ TEMPLATES = [
     },
 ]
 
-# Tests (pytest sets PYTEST_VERSION) run on the machine's real PostgreSQL; `make run` on SQLite.
+# Tests (DJANGO_TESTING=1) run on the machine's real PostgreSQL; `make run` on SQLite.
 _DEFAULT_DATABASE_URL = (
     "postgres://postgres@127.0.0.1:5432/backoffice"
-    if "PYTEST_VERSION" in os.environ
+    if TESTING
     else f"sqlite:///{VAR_DIR / 'backoffice.sqlite3'}"
 )
 DATABASES = {
@@ -83,10 +93,14 @@ DATABASES = {
         os.environ.get("DATABASE_URL") or _DEFAULT_DATABASE_URL, conn_max_age=60
     )
 }
-if "PYTEST_VERSION" in os.environ:  # a test database per run: two runs never drop each other's
+if TESTING:  # a test database per run: two runs never drop each other's
     DATABASES["default"]["TEST"] = {"NAME": f"test_backoffice_{os.getpid()}"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+AUTHENTICATION_BACKENDS = [
+    "infra.lockout.LockoutBackend",  # django-axes: refuses a locked-out user or address first
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
@@ -103,13 +117,14 @@ STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else 
 WHITENOISE_USE_FINDERS = True
 LOGIN_URL = "/login"
 LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login"
 
 # A body over 64 kB is refused with 413 (DESIGN.md, public contract).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "trading.tokens.auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -122,6 +137,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Synthetic-order back office: edge-api",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- the outside parts (DESIGN.md "Real parts, and how each starts") ---
@@ -143,6 +161,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TASK_DEFAULT_QUEUE = "default"
 
+CACHES = sec.caches(REDIS_URL, testing=TESTING)
+
 CHANNEL_LAYERS = (
     {
         "default": {
@@ -161,3 +181,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# --- security (docs/architecture.md "Security"): HTTPS, lockout, CSP, websocket origins ---
+globals().update(sec.https_settings())
+globals().update(sec.lockout_settings())
+CONTENT_SECURITY_POLICY = sec.content_security_policy()
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+# Origins a websocket handshake may come from besides the page's own (scheme://host[:port]):
+# behind a TLS proxy, the public https origin.
+WS_ALLOWED_ORIGINS = [
+    o for o in os.environ.get("WS_ALLOWED_ORIGINS", "").split(",") if o
+] or CSRF_TRUSTED_ORIGINS

@@ -7,12 +7,14 @@ from decimal import Decimal
 
 from django.contrib.auth.models import Group, User
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
 from backoffice import roles
 from infra.store import database
 from infra.store.api import run
 from trading.services import reference
+from trading.tokens.models import ApiToken, issue
+
+DEFAULT_TOKEN_NAME = "default"  # noqa: S105 - a label
 
 
 def trader_id_for(user: User) -> str:
@@ -20,7 +22,7 @@ def trader_id_for(user: User) -> str:
     return f"T{user.pk}"
 
 
-def create_trader(name: str, deposits: dict[str, Decimal], password: str | None = None) -> Token:
+def create_trader(name: str, deposits: dict[str, Decimal], password: str | None = None) -> ApiToken:
     """Create (or find) the user, its token and store record, and post the deposits once each."""
     with transaction.atomic():
         user, _ = User.objects.get_or_create(username=name)
@@ -29,7 +31,12 @@ def create_trader(name: str, deposits: dict[str, Decimal], password: str | None 
             user.save()
         group, _ = Group.objects.get_or_create(name=roles.TRADER)
         user.groups.add(group)
-        token, _ = Token.objects.get_or_create(user=user)
+        # The same token again for the same trader (make run prints it on every start).
+        token = (
+            ApiToken.objects.filter(user=user, name=DEFAULT_TOKEN_NAME, revoked_at__isnull=True)
+            .order_by("created_at")
+            .first()
+        ) or issue(user, DEFAULT_TOKEN_NAME)
     trader_id = trader_id_for(user)
     now = datetime.now(UTC)
 

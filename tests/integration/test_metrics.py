@@ -25,12 +25,13 @@ def db(tmp_path):
 
 
 @pytest.mark.django_db
-def test_metrics_show_orders_by_state_fills_and_the_outbox_backlog(db, client):
+def test_metrics_show_orders_by_state_fills_and_the_outbox_backlog(db, client, settings):
+    settings.METRICS_TOKEN = "scrape-token"
     command = PlaceOrder(TRADER, "O-m", "BTC-USD", "buy", "3.0", "10000")
     run(db, lambda tr: place_order(tr, command, NOW))
     fill = report("O-m", "EA-1", "SIM-A", "trade", cum="1.2", qty="1.2", price="9980")
     run(db, lambda tr: apply_execution_report(tr, fill, NOW))
-    text = client.get("/metrics").content.decode()
+    text = client.get("/metrics", headers={"Authorization": "Bearer scrape-token"}).content.decode()
     assert 'trading_orders{state="partially_filled"} 1.0' in text
     assert 'trading_fills_total{venue="SIM-A"} 1.0' in text
     assert "trading_outbox_backlog " in text

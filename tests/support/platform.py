@@ -98,6 +98,8 @@ def start_platform(var_dir: Path, timeout_s: float = 120) -> RunningPlatform:
         PYTHONUNBUFFERED="1",
     )
     env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
+    for name in ("DJANGO_TESTING", "DJANGO_SECRET_KEY", "CACHE_KEY_PREFIX"):  # as `make run`
+        env.pop(name, None)
     var_dir.mkdir(parents=True, exist_ok=True)
     out = open(var_dir / "run_platform.log", "wb")  # noqa: SIM115 - the child owns it
     process = subprocess.Popen(

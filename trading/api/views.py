@@ -18,8 +18,8 @@ from drf_spectacular.utils import (
     extend_schema,
 )
 from rest_framework import permissions, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.exceptions import AuthenticationFailed, NotFound, ParseError
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -40,17 +40,13 @@ from trading.domain.errors import OrderNotCancelable
 from trading.services.cancel import cancel_order
 from trading.services.place import PlaceOrder, new_order_id, place_order
 from trading.snapshots import order_snapshot
+from trading.tokens.auth import ApiTokenAuthentication
 
 # --- the edge's policies, shared by ledger.api -----------------------------------------------
 
 
-class EdgeTokenAuthentication(TokenAuthentication):
-    """`Authorization: Token <key>`; a key that cannot be one (NUL, too long) is a plain 401."""
-
-    def authenticate_credentials(self, key: str) -> Any:
-        if len(key) > 64 or "\x00" in key:
-            raise AuthenticationFailed("Invalid token.")
-        return super().authenticate_credentials(key)
+class EdgeTokenAuthentication(ApiTokenAuthentication):
+    """`Authorization: Token <key>` (trading.tokens): revoked, expired or malformed is a 401."""
 
 
 class IsTrader(permissions.BasePermission):

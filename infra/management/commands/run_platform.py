@@ -67,6 +67,7 @@ class Command(BaseCommand):
             f"  trader   demo / {DEMO_PASSWORD}",
             *[f"  {role:<8} {name} / {DEMO_PASSWORD}" for name, (role, _) in DEMO_USERS.items()],
             f"  API token of the demo trader (also in var/demo-token): {token}",
+            f"  /metrics bearer token (also in var/metrics-token): {settings.METRICS_TOKEN}",
             f"  venue simulator control: http://127.0.0.1:{ports.simulator}/control/",
             "Ctrl-C stops every process.",
         ]

@@ -1,5 +1,6 @@
 """FOCUS CSV import: all rows or none, every bad row by its line, re-import updates."""
 
+import os
 import subprocess
 import sys
 from datetime import date
@@ -163,6 +164,7 @@ def test_the_command_exits_non_zero(tmp_path):
     env = {
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "PATH": "/usr/bin:/bin",
+        "DJANGO_SECRET_KEY": os.environ["DJANGO_SECRET_KEY"],  # no process starts without one
     }
     done = subprocess.run(
         [sys.executable, "manage.py", "import_focus", str(path)],

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
 from infra.bus import kafka
 from infra.bus.local_broker import free_port
@@ -23,6 +22,7 @@ from tests.support.kafka import EnvelopeWriter
 from tests.support.platform import eventually
 from trading.accounts import trader_id_for
 from trading.outbox import ORDER_EVENTS
+from trading.tokens.models import issue
 
 ROOT = Path(__file__).resolve().parents[3]
 DAPHNE = Path(sys.executable).parent / "daphne"
@@ -119,7 +119,7 @@ def gateway(
 
 def _trader(name: str) -> Trader:
     user = User.objects.create_user(username=name, password=PASSWORD)
-    token = Token.objects.create(user=user)
+    token = issue(user)
     return Trader(name, token.key, trader_id_for(user))
 
 

@@ -745,6 +745,9 @@ def test_config_keys_are_settings_the_platform_reads(name: str) -> None:
     read |= set(
         re.findall(r'"([A-Z][A-Z0-9_]+)"', (REPO / "infra" / "bus" / "kafka.py").read_text())
     )
+    read |= set(
+        re.findall(r'"([A-Z][A-Z0-9_]+)"', (REPO / "infra" / "security_settings.py").read_text())
+    )
     for config_map in of_kind(rendered(name), "ConfigMap"):
         unknown = set(config_map["data"]) - read - RUNTIME_KEYS
         assert not unknown, f"{label(config_map)}: nothing reads {sorted(unknown)}"
