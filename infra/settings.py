@@ -80,7 +80,9 @@ _DEFAULT_DATABASE_URL = (
 )
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or _DEFAULT_DATABASE_URL, conn_max_age=60
+        os.environ.get("DATABASE_URL") or _DEFAULT_DATABASE_URL,
+        conn_max_age=60,
+        conn_health_checks=True,  # web threads keep their connection; a dead one is replaced
     )
 }
 if "PYTEST_VERSION" in os.environ:  # a test database per run: two runs never drop each other's
@@ -156,3 +158,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# Token lookups and throttle counters shared by every web worker (trading/api/edge_cache.py):
+# a Redis URL, or "" for this process's memory (in-process tests).
+EDGE_CACHE_URL = (
+    ""
+    if "PYTEST_VERSION" in os.environ
+    else os.environ.get("EDGE_CACHE_URL", REDIS_URL or CELERY_BROKER_URL)
+)
+EDGE_CACHE_PREFIX = os.environ.get("CELERY_KEY_PREFIX", "") + "edge:"
