@@ -36,8 +36,8 @@ ENDED = {"filled", "canceled", "expired", "rejected"}
 RESULTS: dict[str, Any] = {}
 BURST = int(os.environ.get("BENCH_BURST", "500"))
 IN_FLIGHT = 50
-SUSTAIN_S = float(os.environ.get("BENCH_SUSTAIN_S", "20"))
-PACED_S = float(os.environ.get("BENCH_PACED_S", "20"))
+SUSTAIN_S = float(os.environ.get("BENCH_SUSTAIN_S", "15"))
+PACED_S = float(os.environ.get("BENCH_PACED_S", "15"))
 PACED_RATE = 50.0
 RAMP_S = 3.0
 ORDER = json.dumps(
@@ -87,6 +87,7 @@ class Stream:
         self.ws.send(json.dumps({"action": "subscribe", "orders": "*"}))
         self.ws.recv(timeout=10)
         self.fills: dict[str, tuple[float, str]] = {}  # fill id -> (arrived, order id)
+        self.stored: dict[str, float] = {}  # fill id -> its delta's updated_at (store time)
         self.filled: dict[str, float] = {}  # order id -> when `filled` arrived
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._listen, daemon=True)
@@ -102,7 +103,11 @@ class Stream:
                 return
             now = time.time()
             if "last_fill" in delta:
-                self.fills.setdefault(delta["last_fill"]["fill_id"], (now, delta["order_id"]))
+                fill_id = delta["last_fill"]["fill_id"]
+                self.fills.setdefault(fill_id, (now, delta["order_id"]))
+                self.stored.setdefault(
+                    fill_id, datetime.fromisoformat(delta["updated_at"]).timestamp()
+                )
             if delta.get("state") == "filled":
                 self.filled.setdefault(delta["order_id"], now)
 
@@ -134,6 +139,19 @@ def _parts_cpu(pids: dict[str, int], supervisor: int) -> dict[str, float]:
 
     figures["supervisor"] = sum(psutil.Process(supervisor).cpu_times()[:2])
     return figures
+
+
+def _idle(platform: RunningPlatform, seconds: float = 5) -> dict[str, Any]:
+    """CPU per second of each part with no load at all: polling, timers, heartbeats."""
+    pids = platform.pids()
+    before = _parts_cpu(pids, platform.process.pid)
+    with measured() as window:
+        time.sleep(seconds)
+    after = _parts_cpu(pids, platform.process.pid)
+    return {
+        "cpu": {k: (after[k] - before[k]) / window.wall_s for k in sorted(before)},
+        "window": window.describe(),
+    }
 
 
 def _burst(platform: RunningPlatform, stream: Stream) -> dict[str, Any]:
@@ -211,13 +229,20 @@ def _paced(platform: RunningPlatform, api: httpx.Client, stream: Stream) -> dict
         eventually(lambda: all(o in stream.filled for o in orders), 180, 0.1, "paced fills")
     to_filled = [(stream.filled[o] - sent) * 1000 for o, sent in orders.items()]
     executed = _executed_at(platform, api)
-    to_ws = [
-        (at - executed[fill]) * 1000
+    mine = [
+        (fill, at)
         for fill, (at, order) in stream.fills.items()
         if order in orders and fill in executed
     ]
+    to_ws = [(at - executed[fill]) * 1000 for fill, at in mine]
+    # Where that time goes: venue -> store (adapter, Kafka, ingest) and store -> websocket
+    # (outbox publisher, Kafka, ws-gateway), from each delta's updated_at.
+    to_store = [(stream.stored[fill] - executed[fill]) * 1000 for fill, _ in mine]
+    store_to_ws = [(at - stream.stored[fill]) * 1000 for fill, at in mine]
     return {
         "orders": len(orders),
+        "venue_to_store_ms": to_store,
+        "store_to_ws_ms": store_to_ws,
         "post_p99_ms": result["p99_ms"],
         "to_filled_ms": to_filled,
         "fill_to_ws_ms": to_ws,
@@ -300,6 +325,7 @@ def section() -> list[str]:
             time.sleep(0.3)
             stream = Stream(platform)
             try:
+                idle = _idle(platform)
                 burst = _burst(platform, stream)
                 paced = _paced(platform, api, stream)
                 some_order = api.get("/api/v1/orders").json()["results"][0]["order_id"]
@@ -311,6 +337,14 @@ def section() -> list[str]:
             platform.stop()
     RESULTS.update(seed=seed, latencies=paced["fill_to_ws_ms"])
     report.add("seed_order_post_to_filled_median_ms", statistics.median(seed), "ms", 300, "lower")
+    report.add("idle_cpu_ms_per_s_total", sum(idle["cpu"].values()) * 1000, "ms/s", None, "lower")
+    report.add("idle_cpu_ms_per_s.kafka", idle["cpu"].get("kafka", 0) * 1000, "ms/s", None, "lower")
+    for name, values in (
+        ("paced_venue_to_store", paced["venue_to_store_ms"]),
+        ("paced_store_to_ws", paced["store_to_ws_ms"]),
+    ):
+        report.add(f"{name}_p50_ms", _pct(values, 0.5), "ms", None, "lower")
+        report.add(f"{name}_p99_ms", _pct(values, 0.99), "ms", None, "lower")
     _record(burst, sustained, paced)
     _record_snapshot(rps)
     cpu = burst["cpu_ms_per_order"]
@@ -333,6 +367,14 @@ def section() -> list[str]:
         f"| ... accepted orders / s and POST p99 (ms) meanwhile | {sustained['accepted_per_s']:,.0f} / {sustained['post_p99_ms']:.0f} | |",
         f"| paced {PACED_RATE:.0f}/s for {PACED_S:.0f} s ({paced['orders']} orders): POST -> filled p50 / p99 (ms) | {_pct(paced['to_filled_ms'], 0.5):.0f} / {_pct(paced['to_filled_ms'], 0.99):.0f} | 50 / 200 |",
         f"| paced: venue fill -> websocket delta p50 / p99 (ms) | {_pct(paced['fill_to_ws_ms'], 0.5):.0f} / {_pct(paced['fill_to_ws_ms'], 0.99):.0f} | 15 / 60 |",
+        f"| ... of which venue fill -> store (adapter, Kafka, ingest) p50 / p99 | {_pct(paced['venue_to_store_ms'], 0.5):.0f} / {_pct(paced['venue_to_store_ms'], 0.99):.0f} | |",
+        f"| ... and store -> websocket (publisher, Kafka, ws-gateway) p50 / p99 | {_pct(paced['store_to_ws_ms'], 0.5):.0f} / {_pct(paced['store_to_ws_ms'], 0.99):.0f} | |",
+        f"| idle platform, CPU per second of each part ({idle['window']}) | {sum(idle['cpu'].values()) * 1000:.0f} ms/s | |",
+        *(
+            f"| ... idle {name} | {v * 1000:.0f} ms/s | |"
+            for name, v in idle["cpu"].items()
+            if v >= 0.005
+        ),
         "",
         "GET /api/v1/orders/{id}, 16 connections, same order, same platform:",
         "",

@@ -21,7 +21,7 @@ from tests.support.platform import RunningPlatform, eventually
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[1]
 CONNECTIONS = 16
-SECONDS = 4.0
+SECONDS = 3.0
 
 
 def _alternatives(port: int) -> dict[str, list[str]]:

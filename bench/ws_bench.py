@@ -116,7 +116,7 @@ def bench_ws(
     token: str,
     produce: Produce,
     clients: int = 1000,
-    deltas: int = 40,
+    deltas: int = 20,
     rate_per_s: float = 2,
 ) -> dict[str, Any]:
     """Latency of `deltas` deltas (one order, seq 1..n) to `clients` subscribed clients.
