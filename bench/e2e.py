@@ -105,9 +105,9 @@ class Stream:
             if "last_fill" in delta:
                 fill_id = delta["last_fill"]["fill_id"]
                 self.fills.setdefault(fill_id, (now, delta["order_id"]))
-                self.stored.setdefault(
-                    fill_id, datetime.fromisoformat(delta["updated_at"]).timestamp()
-                )
+                if "updated_at" in delta:
+                    stored = datetime.fromisoformat(delta["updated_at"]).timestamp()
+                    self.stored.setdefault(fill_id, stored)
             if delta.get("state") == "filled":
                 self.filled.setdefault(delta["order_id"], now)
 
@@ -237,8 +237,8 @@ def _paced(platform: RunningPlatform, api: httpx.Client, stream: Stream) -> dict
     to_ws = [(at - executed[fill]) * 1000 for fill, at in mine]
     # Where that time goes: venue -> store (adapter, Kafka, ingest) and store -> websocket
     # (outbox publisher, Kafka, ws-gateway), from each delta's updated_at.
-    to_store = [(stream.stored[fill] - executed[fill]) * 1000 for fill, _ in mine]
-    store_to_ws = [(at - stream.stored[fill]) * 1000 for fill, at in mine]
+    to_store = [(stream.stored[f] - executed[f]) * 1000 for f, _ in mine if f in stream.stored]
+    store_to_ws = [(at - stream.stored[f]) * 1000 for f, at in mine if f in stream.stored]
     return {
         "orders": len(orders),
         "venue_to_store_ms": to_store,

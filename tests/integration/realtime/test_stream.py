@@ -38,6 +38,7 @@ CONTRACT_FIELDS = {
     "remaining_quantity",
     "average_price",
     "attempts",
+    "updated_at",  # the store time of the change: a client sees its lag (DESIGN.md)
 }
 
 
