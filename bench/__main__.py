@@ -1,4 +1,8 @@
-"""`make bench`: every benchmark of the project; writes var/bench/report.md (and a chart).
+"""`make bench`: every benchmark of the project; writes var/bench/report.md (and a chart) and
+var/bench/report.json (bench.report: one entry per figure, stable names).
+
+A bench module joins by its name in MODULES: it has `section() -> list[str]` (its lines of
+report.md) and calls `bench.report.add(...)` for each figure of report.json.
 
 Figures depend on the machine and on what else runs on it: each is printed beside what it
 was measured against in the same run.
@@ -18,11 +22,14 @@ import django  # noqa: E402
 
 django.setup()
 
+from bench import report  # noqa: E402
 from bench.core import bench_core  # noqa: E402
 from bench.orm_ledger import bench_orm_ledger  # noqa: E402
 from bench.store_bench import bench_store  # noqa: E402
 
 REPORT = Path(os.environ.get("VAR_DIR", "var")) / "bench" / "report.md"
+# Each module's section, in this order; a module that is not there is skipped.
+MODULES = ("bench.e2e", "bench.ws_bench", "bench.edge", "bench.store_figures")
 
 
 def _chart(path: Path) -> Path | None:
@@ -63,7 +70,8 @@ def main() -> int:
     lines = [
         "# Benchmarks",
         "",
-        f"Machine: {os.cpu_count()} cores. Python {sys.version.split()[0]}.",
+        f"Machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at the start. "
+        f"Python {sys.version.split()[0]}.",
         "",
     ]
     core = bench_core()
@@ -83,16 +91,38 @@ def main() -> int:
         f"| ratio store / ORM (one txn each) | {core['apply_execution_report_per_s'] / orm['orm_fills_per_s']:.2f} | |",
         "",
     ]
-    for name in ("bench.e2e", "bench.edge"):
+    for name, value, goal in (
+        ("place_order_per_s", core["place_order_per_s"], 3000),
+        ("apply_execution_report_per_s", core["apply_execution_report_per_s"], 3000),
+        (
+            "apply_execution_report_batched_per_s",
+            core["apply_execution_report_batched_per_s"],
+            10000,
+        ),
+    ):
+        report.add(
+            name,
+            value,
+            "1/s",
+            goal,
+            "higher",
+            compared_with={"orm_fills_per_s": round(orm["orm_fills_per_s"], 1)},
+        )
+    for name in MODULES:
         try:
             module = __import__(name, fromlist=["section"])
-        except ImportError:
+        except ModuleNotFoundError as missing:
+            if missing.name != name:
+                raise
             continue
         lines += module.section()
     chart = _chart(REPORT.parent / "latency.png")
     if chart:
         lines += [f"![latency percentiles]({chart.name})", ""]
-    lines.append(f"Whole run: {time.perf_counter() - started:.0f} s.")
+    lines.append(
+        f"Whole run: {time.perf_counter() - started:.0f} s; load {os.getloadavg()[0]:.1f} at the end."
+    )
+    report.write(REPORT.parent / "report.json")
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

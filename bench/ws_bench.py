@@ -5,8 +5,8 @@ gateway, subscribes each to every order, then calls `produce(order_id, seq)` at 
 and records when each client receives each delta. Latency: the `produce` call -> a client has
 the delta, over every (client, delta) pair; p50 and p99. Bounded: every phase has a deadline.
 
-`run_local()` starts what it needs (a Tansu broker, one daphne gateway on a temporary SQLite
-database, a trader) and runs it; `section()` is its lines for var/bench/report.md;
+`run_local()` starts what it needs (a Tansu broker, the gateway as `make run` serves it, on a
+temporary SQLite database, a trader) and runs it; `section()` is its lines for var/bench/report.md;
 `python -m bench.ws_bench [clients]` prints the figures. The clients run in this process, on
 one event loop: on a small machine they compete with the gateway for CPU, and part of the
 latency is theirs (each reads its copy of a delta after the ones before it).
@@ -33,6 +33,8 @@ from typing import Any
 from confluent_kafka import Producer
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
+
+from infra.web_server import web_argv
 
 ROOT = Path(__file__).resolve().parents[1]
 ORDER_EVENTS = "evt.trading.order.v1"
@@ -114,7 +116,7 @@ def bench_ws(
     token: str,
     produce: Produce,
     clients: int = 1000,
-    deltas: int = 40,
+    deltas: int = 20,
     rate_per_s: float = 2,
 ) -> dict[str, Any]:
     """Latency of `deltas` deltas (one order, seq 1..n) to `clients` subscribed clients.
@@ -263,11 +265,10 @@ def run_local(clients: int = 1000, **options: Any) -> dict[str, Any]:
         with open(var / "broker.log", "wb") as broker_log:
             broker = local_broker.start(kafka_port, log=broker_log)
             try:
-                daphne = [str(Path(sys.executable).parent / "daphne"), "-p", str(web_port)]
-                daphne += ["-b", "127.0.0.1", "infra.asgi:application"]
-                with _process(daphne, env, var / "daphne.log"):
+                server = web_argv("127.0.0.1", web_port)  # the web tier `make run` serves
+                with _process(server, env, var / "web.log"):
                     if not _wait(lambda: _listening(web_port), PHASE_TIMEOUT_S):
-                        raise RuntimeError((var / "daphne.log").read_text()[-2000:])
+                        raise RuntimeError((var / "web.log").read_text()[-2000:])
                     url = f"ws://127.0.0.1:{web_port}/ws/v1/stream"
                     deltas = KafkaDeltas(bootstrap, trader_id)
                     try:
@@ -290,9 +291,20 @@ _CREATE_TRADER = (
 
 def section() -> list[str]:
     """Lines for var/bench/report.md."""
+    from bench import report
+
     figures = run_local()
+    report.add(
+        "ws_1000_clients_delivery_p99_ms",
+        figures["latency_ms_p99"],
+        "ms",
+        100,
+        "lower",
+        note=f"{figures['subscribed']} clients, {figures['rate_per_s']:.0f} deltas/s each",
+    )
+    report.add("ws_1000_clients_delivery_p50_ms", figures["latency_ms_p50"], "ms", None, "lower")
     return [
-        "## ws-gateway fanout (one daphne process, one trader's clients)",
+        "## ws-gateway fanout (the web tier of `make run`, one trader's clients)",
         "",
         "| figure | value |",
         "| --- | ---: |",

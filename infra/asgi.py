@@ -1,11 +1,23 @@
-"""ASGI entry point: HTTP through Django, websockets through the ws-gateway."""
+"""ASGI entry: one address for pages, REST and /ws/v1/stream (docs/architecture.md "Web tier").
+
+HTTP runs Django's WSGI handler in a fixed pool of threads (a2wsgi): each thread keeps its
+database connection (CONN_MAX_AGE) and no request pays for a thread of its own, which is what
+made Django's ASGI handler 5-6x dearer per request. Websockets go to the ws-gateway (Channels).
+`make run` serves it with several uvicorn worker processes; `daphne_only` is the previous
+entry (Django's ASGI handler under daphne), kept for the bench's comparison.
+"""
 
 import os
 
+from a2wsgi import WSGIMiddleware
 from django.core.asgi import get_asgi_application
+from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "infra.settings")
-django_asgi_app = get_asgi_application()
+django_asgi_app = get_asgi_application()  # sets Django up
+# Threads per process: a request waits on the store or the database, not on Python, so a few.
+WEB_THREADS = int(os.environ.get("WEB_THREADS", "8"))
+django_http_app = WSGIMiddleware(get_wsgi_application(), workers=WEB_THREADS)
 
 # Imported after Django is set up: they use models.
 from channels.auth import AuthMiddlewareStack  # noqa: E402
@@ -15,13 +27,8 @@ from realtime.auth import TokenAuthMiddleware, origin_checked  # noqa: E402
 from realtime.backpressure import with_backpressure  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": with_backpressure(
-            origin_checked(
-                AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns)))
-            )
-        ),
-    }
+websocket_app = with_backpressure(
+    origin_checked(AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns))))
 )
+application = ProtocolTypeRouter({"http": django_http_app, "websocket": websocket_app})
+daphne_only = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_app})

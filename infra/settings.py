@@ -90,7 +90,9 @@ _DEFAULT_DATABASE_URL = (
 )
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or _DEFAULT_DATABASE_URL, conn_max_age=60
+        os.environ.get("DATABASE_URL") or _DEFAULT_DATABASE_URL,
+        conn_max_age=60,
+        conn_health_checks=True,  # web threads keep their connection; a dead one is replaced
     )
 }
 if TESTING:  # a test database per run: two runs never drop each other's
@@ -192,3 +194,7 @@ CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").sp
 WS_ALLOWED_ORIGINS = [
     o for o in os.environ.get("WS_ALLOWED_ORIGINS", "").split(",") if o
 ] or CSRF_TRUSTED_ORIGINS
+# Token lookups and throttle counters shared by every web worker (trading/api/edge_cache.py):
+# a Redis URL, or "" for this process's memory (in-process tests).
+EDGE_CACHE_URL = "" if TESTING else os.environ.get("EDGE_CACHE_URL", REDIS_URL or CELERY_BROKER_URL)
+EDGE_CACHE_PREFIX = os.environ.get("CELERY_KEY_PREFIX", "") + "edge:"

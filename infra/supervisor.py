@@ -20,6 +20,8 @@ from pathlib import Path
 
 import httpx
 
+from infra.web_server import web_argv
+
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
 STOP_GRACE_S = 10.0
@@ -135,14 +137,7 @@ def platform_parts(
     parts.append(
         Part(
             "web",
-            [
-                str(BIN / "daphne"),
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(ports.web),
-                "infra.asgi:application",
-            ],
+            web_argv("127.0.0.1", ports.web),
             http_ok(f"http://127.0.0.1:{ports.web}/healthz"),
         )
     )

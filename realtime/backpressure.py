@@ -7,7 +7,10 @@ upgraded to a websocket) and sets `producerPaused` until the buffer has drained 
 producer/consumer contract). `with_backpressure` wraps the ASGI app, finds that transport
 behind daphne's `send` and puts a `Backpressure` in the scope; the consumer waits on it before
 each frame, so what a client has not taken stays in the consumer's bounded queue, where it is
-counted. On another server (or in-process tests) it reports "writable" always.
+counted. uvicorn's websocket protocol (the server `make run` uses) says the same through
+asyncio's flow control: `pause_writing` clears its `writable` event, which its `send` awaits;
+`Backpressure` reads that event. On another server (or in-process tests) it reports
+"writable" always.
 
 It also bounds the socket's kernel send buffer (SO_SNDBUF; Linux otherwise grows it to
 `tcp_wmem` max, 4 MB, thousands of deltas): what a client has not taken is then at most that,
@@ -30,14 +33,18 @@ SEND_BUFFER_BYTES = 64 * 1024  # the kernel doubles it: 128 kB per websocket at 
 
 
 class Backpressure:
-    def __init__(self, transport: Any = None) -> None:
-        self._transport = transport
+    def __init__(self, transport: Any = None, protocol: Any = None) -> None:
+        self._transport = transport  # daphne's Twisted transport
+        self._protocol = protocol  # uvicorn's websocket protocol
 
     @property
     def supported(self) -> bool:
-        return self._transport is not None
+        return self._transport is not None or self._protocol is not None
 
     def paused(self) -> bool:
+        protocol = self._protocol
+        if protocol is not None:
+            return not protocol.writable.is_set() and not protocol.disconnected
         transport = self._transport
         return transport is not None and transport.producerPaused and not transport.disconnected
 
@@ -51,6 +58,27 @@ class Backpressure:
         return True
 
 
+def _bound_send_buffer(sock: Any) -> None:
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
+    except (AttributeError, OSError) as problem:
+        log.info("ws-gateway: send buffer left as it is: %s", problem)
+
+
+def _uvicorn_protocol(send: Any) -> Any:
+    """uvicorn passes its protocol's bound `send`; the protocol holds `writable` (asyncio
+    flow control) and `disconnected`. Anything else: None."""
+    protocol = getattr(send, "__self__", None)
+    if not isinstance(getattr(protocol, "writable", None), asyncio.Event):
+        return None
+    if not isinstance(getattr(protocol, "disconnected", None), bool):
+        return None
+    transport = getattr(protocol, "transport", None)
+    if transport is not None:
+        _bound_send_buffer(transport.get_extra_info("socket"))
+    return protocol
+
+
 def _twisted_transport(send: Any) -> Any:
     """daphne's `send` is `partial(server.handle_reply, protocol)`; the protocol holds the
     transport. Anything else (another server, a test communicator): None."""
@@ -60,9 +88,8 @@ def _twisted_transport(send: Any) -> Any:
     if not isinstance(getattr(transport, "producerPaused", None), bool):
         return None  # e.g. TLS wraps the TCP transport: no signal to read
     try:
-        sock = transport.getHandle()
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
-    except (AttributeError, OSError) as problem:
+        _bound_send_buffer(transport.getHandle())
+    except AttributeError as problem:
         log.info("ws-gateway: send buffer left as it is: %s", problem)
     return transport
 
@@ -75,12 +102,12 @@ def with_backpressure(app: Any) -> Any:
 
     async def middleware(scope: dict[str, Any], receive: Any, send: Any) -> Any:
         global _warned
-        backpressure = Backpressure(_twisted_transport(send))
+        backpressure = Backpressure(_twisted_transport(send), _uvicorn_protocol(send))
         if not backpressure.supported and not _warned:
             _warned = True
             log.info(
-                "ws-gateway: no Twisted transport behind send: a slow client is seen only "
-                "if the server's send waits for it"
+                "ws-gateway: no Twisted or uvicorn transport behind send: a slow client is seen "
+                "only if the server's send waits for it"
             )
         return await app({**scope, SCOPE_KEY: backpressure}, receive, send)
 

@@ -26,7 +26,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 from rest_framework.settings import api_settings
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.utils import json
 from rest_framework.views import APIView
 
@@ -34,7 +33,7 @@ from backoffice import roles
 from infra.store import database
 from infra.store.api import run
 from trading.accounts import trader_id_for
-from trading.api import errors, pagination, selectors
+from trading.api import edge_cache, errors, pagination, selectors
 from trading.api import serializers as s
 from trading.domain.errors import OrderNotCancelable
 from trading.services.cancel import cancel_order
@@ -56,7 +55,7 @@ class IsTrader(permissions.BasePermission):
         return roles.has_role(request.user, roles.TRADER)
 
 
-class EdgeRateThrottle(UserRateThrottle):
+class EdgeRateThrottle(edge_cache.WindowRateThrottle):
     """Per user; REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["edge-api"] overrides the default."""
 
     scope = "edge-api"

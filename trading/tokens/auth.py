@@ -14,7 +14,7 @@ from rest_framework.authentication import TokenAuthentication, get_authorization
 from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.request import Request
 
-from trading.tokens.models import user_for_key
+from trading.api import edge_cache
 
 FAILURE_WINDOW_S = 60
 
@@ -51,7 +51,7 @@ class ApiTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key: str) -> Any:
         if len(key) > 64 or "\x00" in key:  # cannot be a key: never reaches the database
             raise AuthenticationFailed("Invalid token.")
-        user = user_for_key(key)
+        user = edge_cache.user_for_token(key)  # cached: no query per request
         if user is None:
             raise AuthenticationFailed("Invalid token.")
         return (user, key)

@@ -84,6 +84,11 @@ def user_for_key(key: str) -> object | None:
     now = timezone.now()
     if token is None or not token.usable(now):
         return None
+    note_used(token, now)
+    return token.user
+
+
+def note_used(token: ApiToken, now: datetime) -> None:
+    """Record when the token was last used, at most once per LAST_USED_EVERY."""
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user

@@ -1,5 +1,5 @@
-"""The ws-gateway as it runs: a real daphne process on a free port, reading a real broker,
-looking tokens and sessions up in the pytest-django test database."""
+"""The ws-gateway as it runs: the web server `make run` starts, on a free port, reading a real
+broker, looking tokens and sessions up in the pytest-django test database."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from django.db import connection
 
 from infra.bus import kafka
 from infra.bus.local_broker import free_port
+from infra.web_server import web_argv
 from tests.support.kafka import EnvelopeWriter
 from tests.support.platform import eventually
 from trading.accounts import trader_id_for
@@ -25,7 +25,6 @@ from trading.outbox import ORDER_EVENTS
 from trading.tokens.models import issue
 
 ROOT = Path(__file__).resolve().parents[3]
-DAPHNE = Path(sys.executable).parent / "daphne"
 QUEUE_MAX = 100  # WS_CLIENT_QUEUE_MAX of the gateway under test: the smallest it takes
 START_TIMEOUT_S = 30
 STOP_TIMEOUT_S = 10
@@ -87,10 +86,10 @@ def gateway(
         WS_CLIENT_QUEUE_MAX=str(QUEUE_MAX),
         PYTHONUNBUFFERED="1",
     )
-    log_path = folder / "daphne.log"
+    log_path = folder / "web.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [str(DAPHNE), "-b", "127.0.0.1", "-p", str(port), "infra.asgi:application"],
+            web_argv("127.0.0.1", port, workers=1),
             cwd=ROOT,
             env=env,
             stdout=log,
@@ -102,7 +101,7 @@ def gateway(
         eventually(
             lambda: process.poll() is not None or _listening(port),
             START_TIMEOUT_S,
-            what="daphne to listen",
+            what="the gateway to listen",
         )
         assert process.poll() is None, gateway.log()[-4000:]
         yield gateway

@@ -1,5 +1,5 @@
 """/ws/v1/stream end to end: deltas written to Kafka as the outbox publisher writes them, read
-by a real daphne process, received by real websocket clients (DESIGN.md, "Public contract").
+by a real web server process, received by real websocket clients (DESIGN.md, "Public contract").
 
 Every test message goes to partition 0 of the order topic, so what a test writes last is routed
 last: a delta seen after others proves the earlier ones were routed (or dropped) already.
@@ -38,6 +38,7 @@ CONTRACT_FIELDS = {
     "remaining_quantity",
     "average_price",
     "attempts",
+    "updated_at",  # the store time of the change: a client sees its lag (DESIGN.md)
 }
 
 

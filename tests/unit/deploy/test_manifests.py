@@ -78,7 +78,8 @@ PROCESS_ENTRY_POINTS = {
     "manage.py run_ingest",
     "manage.py run_projector",
     "celery -A infra.celery worker",
-    "daphne infra.asgi:application",
+    "gunicorn infra.wsgi:application",
+    "uvicorn infra.asgi:application",
     "python -m venues.simulator",
 }
 JOB_ENTRY_POINTS = {"manage.py migrate"}
@@ -322,8 +323,10 @@ def entry_point(command: list[str]) -> str | None:
             return f"manage.py {name}"
         case ["celery", "-A", "infra.celery", "worker", *_]:
             return "celery -A infra.celery worker"
-        case ["daphne", *args] if args and args[-1] == "infra.asgi:application":
-            return "daphne infra.asgi:application"
+        case ["gunicorn", "infra.wsgi:application", *_]:
+            return "gunicorn infra.wsgi:application"
+        case ["uvicorn", "infra.asgi:application", *_]:
+            return "uvicorn infra.asgi:application"
         case ["python", "-m", "venues.simulator", *_]:
             return "python -m venues.simulator"
     return None
@@ -523,9 +526,10 @@ def _entry_point_exists(point: str) -> bool:
     if point == "celery -A infra.celery worker":
         source = (REPO / "infra" / "celery.py").read_text()
         return (bin_dir / "celery").exists() and bool(re.search(r"^app = Celery\(", source, re.M))
-    if point == "daphne infra.asgi:application":
-        source = (REPO / "infra" / "asgi.py").read_text()
-        return (bin_dir / "daphne").exists() and bool(re.search(r"^application = ", source, re.M))
+    if point in {"gunicorn infra.wsgi:application", "uvicorn infra.asgi:application"}:
+        server, target = point.split()
+        source = (REPO / "infra" / f"{target.split(':')[0].split('.')[1]}.py").read_text()
+        return (bin_dir / server).exists() and bool(re.search(r"^application = ", source, re.M))
     if point == "python -m venues.simulator":
         spec = importlib.util.find_spec("venues.simulator")
         return spec is not None and (

@@ -1,0 +1,45 @@
+"""The command that serves infra.asgi: uvicorn worker processes on one address.
+
+Used by `make run` (infra/supervisor.py) and by the tests that run the ws-gateway for real, so
+both run the same server. Workers share the listening socket; each runs its own fanout.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+
+def web_workers() -> int:
+    """WEB_WORKERS, else one per core (at least 2: a worker busy in Python never stalls all)."""
+    return int(os.environ.get("WEB_WORKERS") or max(2, os.cpu_count() or 1))
+
+
+def web_argv(host: str, port: int, workers: int | None = None) -> list[str]:
+    """uvicorn with httptools and websockets' sans-I/O protocol (its send waits on the socket)."""
+    return [
+        str(BIN / "uvicorn"),
+        "infra.asgi:application",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers or web_workers()),
+        "--http",
+        "httptools",
+        "--ws",
+        "websockets-sansio",
+        # Deltas are small and each client's are alike: deflate would cost CPU per client per
+        # delta and hide a slow client behind compressed bytes for longer.
+        "--ws-per-message-deflate",
+        "false",
+        "--lifespan",
+        "off",
+        "--no-access-log",
+        "--timeout-graceful-shutdown",
+        "5",
+    ]

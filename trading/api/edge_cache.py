@@ -1,0 +1,245 @@
+"""Per-request cost of the edge: who a token is, and the throttle, from a shared cache.
+
+Without it every API request ran three queries before the view (the token joined to its user,
+the user's groups for the trader check) and the throttle kept a list of up to 6,000
+timestamps per user in a per-process cache (one pickle of that list per request, and a limit
+that each web worker counted on its own).
+
+- Token -> principal (user id, name, flags, role names) is kept `TTL_S` seconds in Redis
+  (settings.EDGE_CACHE_URL, shared by every web worker; this process's memory when it is "",
+  as in in-process tests), through one redis-py client per process: Django's Redis cache
+  builds a client per call, which cost more than the query it saved. API token rows
+  (trading.tokens) and users changed through the ORM invalidate themselves (signals below); a
+  change made another way calls `invalidate_token(key)` or is seen within `TTL_S`. So a revoke,
+  a rotation or a deactivation is seen by the next request on every worker. A token is never
+  cached past its expiry.
+- The throttle counts requests per user in fixed windows: one INCR + EXPIRE round trip.
+- The cache is an optimisation, never a dependency: if it does not answer, the token is read
+  from the database and the request is let through the throttle.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from typing import Any
+
+import msgspec
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
+from rest_framework.throttling import BaseThrottle
+
+log = logging.getLogger(__name__)
+
+TTL_S = 30
+ROLES_ATTR = "_edge_roles"  # role names of a cached principal (backoffice.roles reads it)
+
+
+class LocalStore:
+    """The same four operations in this process's memory (tests; no Redis configured)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[str, tuple[float, Any]] = {}
+
+    def _live(self, key: str) -> Any:
+        item = self._items.get(key)
+        if item is None or item[0] < time.monotonic():
+            self._items.pop(key, None)
+            return None
+        return item[1]
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            return self._live(key)  # type: ignore[no-any-return]
+
+    def set(self, key: str, value: bytes, ttl_s: int) -> None:
+        with self._lock:
+            self._items[key] = (time.monotonic() + ttl_s, value)
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+
+    def incr(self, key: str, ttl_s: int) -> int:
+        with self._lock:
+            count = int(self._live(key) or 0) + 1
+            expires = self._items[key][0] if count > 1 else time.monotonic() + ttl_s
+            self._items[key] = (expires, count)
+            return count
+
+
+class RedisStore:
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+
+    def get(self, key: str) -> bytes | None:
+        return self._redis.get(key)  # type: ignore[return-value]
+
+    def set(self, key: str, value: bytes, ttl_s: int) -> None:
+        self._redis.set(key, value, ex=ttl_s)
+
+    def delete(self, key: str) -> None:
+        self._redis.delete(key)
+
+    def incr(self, key: str, ttl_s: int) -> int:
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.incr(key)
+        pipe.expire(key, ttl_s, nx=True)
+        return int(pipe.execute()[0])
+
+
+_store: LocalStore | RedisStore | None = None
+_store_lock = threading.Lock()
+
+
+def store() -> LocalStore | RedisStore:
+    """The process's store, made on first use (after a fork, in the worker)."""
+    global _store
+    if _store is None:
+        with _store_lock:
+            if _store is None:
+                url = getattr(settings, "EDGE_CACHE_URL", "")
+                ok = url.startswith(("redis://", "rediss://", "unix://"))
+                _store = RedisStore(url) if ok else LocalStore()
+    return _store
+
+
+def _prefixed(key: str) -> str:
+    return getattr(settings, "EDGE_CACHE_PREFIX", "edge:") + key
+
+
+def _token_key(key: str) -> str:
+    return _prefixed("token:" + hashlib.sha256(key.encode()).hexdigest()[:40])  # never in clear
+
+
+def _principal(user: User) -> dict[str, Any]:
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "is_staff": user.is_staff,
+        "is_superuser": user.is_superuser,
+        "roles": sorted(user.groups.values_list("name", flat=True)),
+    }
+
+
+def _user(principal: dict[str, Any]) -> User:
+    user = User(
+        id=principal["id"],
+        username=principal["username"],
+        is_active=True,
+        is_staff=principal["is_staff"],
+        is_superuser=principal["is_superuser"],
+    )
+    setattr(user, ROLES_ATTR, frozenset(principal["roles"]))
+    return user
+
+
+def user_for_token(key: str) -> User | None:
+    """The active user whose token is `key`, or None; from the cache when it is there."""
+    from trading.tokens.models import ApiToken, note_used
+
+    try:
+        cached = store().get(_token_key(key))
+    except Exception as problem:  # noqa: BLE001 - the database still answers
+        log.warning("edge cache: %s", problem)
+        cached = None
+    if cached is not None:
+        return _user(msgspec.json.decode(cached))
+    token = ApiToken.objects.select_related("user").filter(key=key).first()
+    now = timezone.now()
+    if token is None or not token.usable(now):
+        return None  # not cached: a token created a moment later works at once
+    note_used(token, now)
+    ttl_s = TTL_S
+    if token.expires_at is not None:  # never cached past its expiry
+        ttl_s = min(TTL_S, int((token.expires_at - now).total_seconds()))
+    principal = _principal(token.user)
+    if ttl_s > 0:
+        try:
+            store().set(_token_key(key), msgspec.json.encode(principal), ttl_s)
+        except Exception as problem:  # noqa: BLE001
+            log.warning("edge cache: %s", problem)
+    return _user(principal)
+
+
+def invalidate_token(key: str) -> None:
+    """Forget what the cache holds for this token (call it on revoke, rotation, expiry)."""
+    try:
+        store().delete(_token_key(key))
+    except Exception as problem:  # noqa: BLE001 - then it ends within TTL_S
+        log.warning("edge cache: could not forget a token: %s", problem)
+
+
+def invalidate_user(user_id: int) -> None:
+    """Forget the cached principal of every API token of this user."""
+    from trading.tokens.models import ApiToken
+
+    for key in ApiToken.objects.filter(user_id=user_id).values_list("key", flat=True):
+        invalidate_token(key)
+
+
+def _token_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    invalidate_token(instance.key)
+
+
+def _user_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    invalidate_user(instance.pk)
+
+
+def _groups_changed(sender: Any, instance: Any, reverse: bool, pk_set: Any, **kwargs: Any) -> None:
+    if kwargs.get("action") not in {"post_add", "post_remove", "post_clear"}:
+        return
+    for user_id in (pk_set or ()) if reverse else [instance.pk]:
+        invalidate_user(user_id)
+
+
+def connect_signals() -> None:
+    """Called once from the trading app's ready(): every process that can revoke invalidates."""
+    from trading.tokens.models import ApiToken
+
+    post_save.connect(_token_changed, sender=ApiToken, dispatch_uid="edge-cache-token-save")
+    post_delete.connect(_token_changed, sender=ApiToken, dispatch_uid="edge-cache-token-delete")
+    post_save.connect(_user_changed, sender=User, dispatch_uid="edge-cache-user-save")
+    post_delete.connect(_user_changed, sender=User, dispatch_uid="edge-cache-user-delete")
+    m2m_changed.connect(
+        _groups_changed, sender=User.groups.through, dispatch_uid="edge-cache-groups"
+    )
+
+
+class WindowRateThrottle(BaseThrottle):
+    """`rate` requests per user per fixed window, counted with one atomic incr in `edge`."""
+
+    scope = "edge-api"
+    rate = "6000/min"
+    _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+    def get_rate(self) -> str:
+        return self.rate
+
+    def parse(self) -> tuple[int, int]:
+        count, _, period = self.get_rate().partition("/")
+        return int(count), self._PERIODS[period[0]]
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        user = request.user
+        ident = f"user:{user.pk}" if user.is_authenticated else f"ip:{self.get_ident(request)}"
+        limit, period = self.parse()
+        now = time.time()
+        window = int(now // period)
+        self._retry_after = period - (now % period)
+        key = _prefixed(f"throttle:{self.scope}:{period}:{window}:{ident}")
+        try:
+            return store().incr(key, period + 1) <= limit
+        except Exception as problem:  # noqa: BLE001 - never refuse because the cache is away
+            log.warning("edge throttle: %s", problem)
+            return True
+
+    def wait(self) -> float | None:
+        return getattr(self, "_retry_after", None)
