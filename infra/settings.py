@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's assets, served from here: /api/docs/ works offline
     "channels",
     "django_prometheus",
     "infra",
@@ -122,6 +123,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Synthetic-order back office: edge-api",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- the outside parts (DESIGN.md "Real parts, and how each starts") ---

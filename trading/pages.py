@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from backoffice import roles
@@ -30,6 +30,9 @@ def venue_names(tr: Transaction) -> list[str]:
 @ensure_csrf_cookie
 def trader_page(request: HttpRequest) -> HttpResponse:
     is_trader = roles.has_role(request.user, roles.TRADER)
+    home = roles.home(request.user)
+    if not is_trader and home is not None:  # staff, finance and ops land on their own page
+        return redirect(home)
     context = {
         "is_trader": is_trader,
         "venues": run(database(), venue_names) if is_trader else [],
