@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from dataclasses import dataclass, field
@@ -78,17 +79,25 @@ def _backlog(queue: str) -> tuple[int | None, float | None]:
     if not settings.CELERY_BROKER_URL.startswith("redis"):
         return None, None
     prefix = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("global_keyprefix", "")
-    with app.connection_for_read() as conn:
-        client = conn.default_channel.client
-        depth, oldest = 0, None
-        for suffix in _PRIORITY_SUFFIXES:
-            key = f"{prefix}{queue}{suffix}"
-            depth += int(client.llen(key))
-            raw = client.lindex(key, -1)  # LPUSH in, BRPOP out: the oldest is at the tail
-            sent_at = _sent_at(raw)
-            if sent_at is not None:
-                oldest = sent_at if oldest is None else min(oldest, sent_at)
+    # A plain client with the prefix written out: kombu's own client prefixes some commands
+    # (LLEN) and not others (LINDEX), which would read two different keys.
+    client = _redis()
+    depth, oldest = 0, None
+    for suffix in _PRIORITY_SUFFIXES:
+        key = f"{prefix}{queue}{suffix}"
+        depth += int(client.llen(key))
+        raw = client.lindex(key, -1)  # LPUSH in, BRPOP out: the oldest is at the tail
+        sent_at = _sent_at(raw)
+        if sent_at is not None:
+            oldest = sent_at if oldest is None else min(oldest, sent_at)
     return depth, (time.time() - oldest) if oldest is not None else None
+
+
+@functools.cache
+def _redis() -> Any:
+    import redis
+
+    return redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=2)
 
 
 def _sent_at(raw: bytes | None) -> float | None:

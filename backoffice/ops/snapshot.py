@@ -1,0 +1,77 @@
+"""The ops page's figures, read by a background thread every few seconds.
+
+Celery's inspect waits out its timeout for replies (about a second per question), and Kafka
+offsets take a round trip per partition: a page that asked them itself would take seconds.
+The thread keeps the last reading; the page and its refreshes show it at once, with its age.
+After an action the view reads again at once, so the page shows the state it caused.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
+EVERY_S = 2.0
+
+
+@dataclass
+class Reading:
+    pools: list[Any] = field(default_factory=list)
+    flows: list[Any] = field(default_factory=list)
+    taken_at: float = 0.0  # epoch seconds
+    error: str = ""
+
+    @property
+    def age_s(self) -> float:
+        return max(0.0, time.time() - self.taken_at)
+
+
+def read() -> Reading:
+    """Everything the page shows, read now (seconds: see the module's docstring)."""
+    from backoffice.ops.flows import flows
+    from backoffice.ops.selectors import pools
+
+    try:
+        return Reading(pools(), flows(), time.time())
+    except Exception as error:  # noqa: BLE001 - Redis or the workers away: say so, go on
+        log.warning("ops reading failed: %s", error)
+        return Reading([], [], time.time(), f"the pools cannot be read now: {error}")
+
+
+class Snapshot:
+    def __init__(self, every_s: float = EVERY_S) -> None:
+        self.every_s = every_s
+        self._reading: Reading | None = None
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._wake = threading.Event()
+
+    def latest(self) -> Reading | None:
+        """The last reading (None before the first); starts the reader on first use."""
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="ops-reader", daemon=True)
+                self._thread.start()
+        return self._reading
+
+    def refresh(self) -> Reading:
+        """Read now, in the caller's thread, and keep it."""
+        reading = read()
+        self._reading = reading
+        return reading
+
+    def _loop(self) -> None:
+        from django.db import connections
+
+        while True:
+            self._reading = read()
+            connections.close_all()  # the reader thread holds no connection between readings
+            self._wake.wait(self.every_s)
+            self._wake.clear()
+
+
+snapshot = Snapshot()
