@@ -5,6 +5,7 @@ import {
   attemptText,
   filledPercent,
   fullTime,
+  groupDecimal,
   progressText,
   shortId,
   stateLabel,
@@ -125,33 +126,32 @@ export class Blotter {
     setText(get(".type"), `${order.order_type || ""}${tif}`);
     setText(get(".progress"), progressText(order, this.baseOf(order.instrument)));
     get(".bar-fill").style.width = `${filledPercent(order)}%`;
-    setText(get(".limit"), order.limit_price == null ? "market" : trimDecimal(order.limit_price));
-    setText(get(".avg-price"), order.average_price == null ? "—" : trimDecimal(order.average_price));
+    setText(get(".limit"), order.limit_price == null ? "market" : groupDecimal(order.limit_price));
+    setText(get(".avg-price"), order.average_price == null ? "—" : groupDecimal(order.average_price));
     const badge = get(".state");
     setText(badge, stateLabel(order.state));
     badge.dataset.state = order.state;
     badge.title = order.reason ? `${order.state}: ${order.reason}` : order.state;
-    this.fillAttempts(get(".attempts"), order.attempts || []);
+    this.fillAttempts(get(".attempts"), order.attempts || [], restingAtPlatform(order));
     const button = get(".btn-cancel");
     button.hidden = !OPEN_STATES.has(order.state);
     if (!button.dataset.busy) button.disabled = !CANCELABLE_STATES.has(order.state);
     setText(button, order.state === "cancel_pending" ? "Canceling…" : "Cancel");
   }
 
-  fillAttempts(cell, attempts) {
-    const key = attempts.map(attemptText).join("|");
+  fillAttempts(cell, attempts, resting) {
+    const key = attempts.map(attemptText).join("|") + (resting ? "|resting" : "");
     if (cell.dataset.key === key) return;
     cell.dataset.key = key;
-    fill(
-      cell,
-      attempts.map((attempt) =>
-        h(
-          "span",
-          { class: "attempt mono", dataset: { state: attempt.state, attemptId: attempt.attempt_id } },
-          attemptText(attempt),
-        ),
+    const parts = attempts.map((attempt) =>
+      h(
+        "span",
+        { class: "attempt mono", dataset: { state: attempt.state, attemptId: attempt.attempt_id } },
+        attemptText(attempt),
       ),
     );
+    if (resting) parts.push(h("span", { class: "resting" }, RESTING_TEXT));
+    fill(cell, parts);
   }
 
   async cancel(row) {
@@ -195,4 +195,13 @@ function isNewer(row, other) {
   const a = row.dataset.createdAt;
   const b = other.dataset.createdAt || "";
   return a > b || (a === b && row.dataset.orderId > other.dataset.orderId);
+}
+
+const RESTING_TEXT = "resting at the platform, waiting for a price inside the limit";
+const LIVE_ATTEMPTS = new Set(["pending", "working"]);
+
+/** An open order with no attempt at a venue rests at the platform (GTC/DAY, nothing inside). */
+export function restingAtPlatform(order) {
+  if (!["new", "working", "partially_filled"].includes(order.state)) return false;
+  return !(order.attempts || []).some((attempt) => LIVE_ATTEMPTS.has(attempt.state));
 }
