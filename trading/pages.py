@@ -19,6 +19,17 @@ from trading.repository import Repository
 
 API_ROOT = "/api/v1"
 STREAM_PATH = "/ws/v1/stream"
+# The contract's order states, for the blotter's filter.
+ORDER_STATES = (
+    "new",
+    "working",
+    "partially_filled",
+    "filled",
+    "cancel_pending",
+    "canceled",
+    "rejected",
+    "expired",
+)
 
 
 def venue_names(tr: Transaction) -> list[str]:
@@ -37,6 +48,7 @@ def trader_page(request: HttpRequest) -> HttpResponse:
         "is_trader": is_trader,
         "venues": run(database(), venue_names) if is_trader else [],
         "api_root": API_ROOT,
+        "order_states": ORDER_STATES,
         "stream_path": STREAM_PATH,
     }
     return render(request, "trading/trader.html", context)

@@ -474,6 +474,34 @@ def test_an_order_resting_at_the_platform_says_where_it_waits(trader_page, store
     screenshot(page, "trader-page-resting")
 
 
+def test_the_blotter_filters_and_cancels_every_open_order(trader_page, store, web_trader):
+    page = trader_page
+    placed = []
+    for quantity, limit in (("0.5", "9000"), ("0.3", "9001")):  # both rest at the platform
+        place_on_ticket(page, quantity=quantity, limit_price=limit)
+        page.locator("#ticket-submit").click()
+        expect(page.locator("#blotter tr[data-order-id]")).to_have_count(len(placed) + 1)
+        placed.append(placed_order_id(page))
+    expect(page.locator("#filter-instrument option")).to_have_text(["all", "BTC-USD", "ETH-USD"])
+    page.select_option("#filter-instrument", "ETH-USD")
+    expect(page.locator("#blotter tr[data-order-id]:visible")).to_have_count(0)
+    expect(page.locator("#blotter tr.empty")).to_have_text("No order matches the filters.")
+    page.select_option("#filter-instrument", "BTC-USD")
+    expect(page.locator("#blotter tr[data-order-id]:visible")).to_have_count(2)
+
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.locator("#cancel-all").click()
+    for order_id in placed:
+        expect(row(page, order_id).locator(".state")).to_have_attribute(
+            "data-state", re.compile(r"^(canceled|cancel_pending)$")
+        )
+    assert asked == ["Cancel all 2 open orders? Fills that already happened stay."]
+    page.select_option("#filter-state", "filled")
+    expect(page.locator("#blotter tr[data-order-id]:visible")).to_have_count(0)
+    screenshot(page, "trader-page-filters")
+
+
 def test_the_blotter_follows_deltas_by_seq(trader_page, store, web_trader):
     page, trader_id = trader_page, web_trader["trader_id"]
     gateway, requests = FakeGateway(page), Requests(page)

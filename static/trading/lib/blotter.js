@@ -24,7 +24,22 @@ export class Blotter {
     this.onCancel = onCancel;
     this.rows = new Map();
     this.filter = "all";
+    this.only = { instrument: "", state: "" }; // the filters by instrument and by state
     this.loaded = false;
+  }
+
+  /** Show only one instrument and/or state ("" = any). */
+  setOnly(only) {
+    Object.assign(this.only, only);
+    for (const row of this.rows.values()) this.applyFilter(row);
+    this.updateEmpty();
+  }
+
+  /** The order ids of every open order that may still be canceled. */
+  cancelable() {
+    return [...this.rows.values()]
+      .filter((row) => CANCELABLE_STATES.has(row.dataset.state))
+      .map((row) => row.dataset.orderId);
   }
 
   setFilter(filter) {
@@ -119,6 +134,7 @@ export class Blotter {
       ? `${order.order_id}\nclient order id: ${order.client_order_id}`
       : order.order_id;
     setText(get(".instrument"), order.instrument || "");
+    row.dataset.instrument = order.instrument || "";
     const side = get(".side");
     setText(side, order.side || "");
     side.dataset.side = order.side || "";
@@ -167,7 +183,10 @@ export class Blotter {
   }
 
   applyFilter(row) {
-    row.hidden = this.filter === "open" && !OPEN_STATES.has(row.dataset.state);
+    row.hidden =
+      (this.filter === "open" && !OPEN_STATES.has(row.dataset.state)) ||
+      (this.only.instrument !== "" && row.dataset.instrument !== this.only.instrument) ||
+      (this.only.state !== "" && row.dataset.state !== this.only.state);
   }
 
   updateEmpty() {
@@ -177,7 +196,12 @@ export class Blotter {
       if (empty && this.loaded) empty.remove();
       return;
     }
-    const text = this.filter === "open" ? "No open orders." : "No orders yet.";
+    const filtered = this.only.instrument || this.only.state;
+    const text = filtered
+      ? "No order matches the filters."
+      : this.filter === "open"
+        ? "No open orders."
+        : "No orders yet.";
     if (!empty) {
       empty = h("tr", { class: "empty" }, h("td", { colspan: COLUMNS }));
       this.body.append(empty);
