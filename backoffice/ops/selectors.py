@@ -19,6 +19,14 @@ INSPECT_TIMEOUT_S = 1.0
 _PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
 
 
+@dataclass(frozen=True)
+class Task:
+    task_id: str
+    name: str
+    state: str  # "running" (active) or "reserved" (prefetched, waiting for a process)
+    running_s: float | None  # since it started, for a running one
+
+
 @dataclass
 class Worker:
     name: str
@@ -27,6 +35,7 @@ class Worker:
     autoscale: tuple[int, int] | None
     active: int
     reserved: int
+    tasks: list[Task] = field(default_factory=list)
 
 
 @dataclass
@@ -64,6 +73,8 @@ def pools() -> list[Pool]:
             autoscale=(autoscaler["max"], autoscaler["min"]) if autoscaler else None,
             active=len(active.get(worker, [])),
             reserved=len(reserved.get(worker, [])),
+            tasks=[_task(t, "running") for t in active.get(worker, [])]
+            + [_task(t, "reserved") for t in reserved.get(worker, [])],
         )
         for queue in consumed:
             by_queue.setdefault(queue["name"], Pool(queue["name"])).workers.append(entry)
@@ -72,6 +83,16 @@ def pools() -> list[Pool]:
         pool.depth, pool.oldest_age_s = _backlog(pool.queue)
         pool.desired = desired.get(pool.queue)
     return sorted(by_queue.values(), key=lambda p: p.queue)
+
+
+def _task(info: dict[str, Any], state: str) -> Task:
+    started = info.get("time_start")
+    return Task(
+        task_id=str(info.get("id", "")),
+        name=str(info.get("name", "")),
+        state=state,
+        running_s=time.time() - float(started) if started else None,
+    )
 
 
 def _backlog(queue: str) -> tuple[int | None, float | None]:

@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from backoffice.ops.history import History
+
 log = logging.getLogger(__name__)
 EVERY_S = 2.0
 
@@ -49,6 +51,15 @@ class Snapshot:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._wake = threading.Event()
+        self.history = History()
+
+    def _keep(self, reading: Reading) -> Reading:
+        for pool in reading.pools:
+            self.history.add(pool.queue, pool.depth, pool.oldest_age_s, reading.taken_at)
+        for flow in reading.flows:
+            self.history.add(flow.name, flow.depth, flow.oldest_age_s, reading.taken_at)
+        self._reading = reading
+        return reading
 
     def latest(self) -> Reading | None:
         """The last reading (None before the first); starts the reader on first use."""
@@ -60,15 +71,13 @@ class Snapshot:
 
     def refresh(self) -> Reading:
         """Read now, in the caller's thread, and keep it."""
-        reading = read()
-        self._reading = reading
-        return reading
+        return self._keep(read())
 
     def _loop(self) -> None:
         from django.db import connections
 
         while True:
-            self._reading = read()
+            self._keep(read())
             connections.close_all()  # the reader thread holds no connection between readings
             self._wake.wait(self.every_s)
             self._wake.clear()

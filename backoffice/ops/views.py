@@ -11,9 +11,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
 
 from backoffice import roles
 from backoffice.ops import services, slo
+from backoffice.ops.history import sparkline
 from backoffice.ops.models import PoolSetting
 from backoffice.ops.snapshot import Reading, snapshot
 
@@ -34,7 +36,9 @@ def _context(reading: Reading | None) -> dict[str, object]:
     for pool in reading.pools:
         pool.desired = desired.get(pool.queue)
         pool.objective = slo.age_objective(pool.queue, pool.oldest_age_s)
+        pool.spark = mark_safe(sparkline(snapshot.history.of(pool.queue)))  # noqa: S308 - escaped
     for flow in reading.flows:
+        flow.spark = mark_safe(sparkline(snapshot.history.of(flow.name)))  # noqa: S308 - escaped
         flow.objective = (
             slo.age_objective(flow.name, flow.oldest_age_s)
             if flow.kind == "outbox"

@@ -23,7 +23,13 @@
     try {
       const answer = await fetch("?part=table", { credentials: "same-origin" });
       if (!answer.ok) throw new Error(answer.status);
+      // A task list someone opened stays open across the refresh.
+      const open = [...tables.querySelectorAll("details[open][data-worker]")].map((d) => d.dataset.worker);
       tables.innerHTML = await answer.text();
+      for (const worker of open) {
+        const details = tables.querySelector(`details[data-worker="${CSS.escape(worker)}"]`);
+        if (details) details.open = true;
+      }
       status.textContent = "refreshed " + new Date().toISOString().slice(11, 19) + " UTC";
       status.dataset.refreshed = String(Number(status.dataset.refreshed || 0) + 1);
     } catch (error) {

@@ -101,6 +101,13 @@ def test_the_page_refreshes_itself_and_marks_a_backlog_as_an_slo_breach(ops_page
     expect(status).to_have_attribute("data-refreshed", re.compile(r"^[2-9]|\d\d"))
     assert page.evaluate("window.__sameDocument") is True  # refreshed without a reload
     expect(row(page, "venue.SIM-B").locator(".slo")).to_contain_text("oldest < 5 s")
+    # The last hour of depth and age, drawn once there are two readings; each worker's tasks.
+    expect(row(page, "venue.SIM-A").locator(".history svg.spark")).to_be_visible()
+    tasks = row(page, "venue.SIM-A").locator("details.tasks")
+    tasks.locator("summary").click()
+    expect(tasks.locator("li").first).to_be_visible()
+    expect(status).to_have_attribute("data-refreshed", re.compile(r"^([4-9]|\d\d)"))
+    expect(tasks).to_have_attribute("open", "")  # still open after the refreshes
 
     worker = platform.pids()["venue-SIM-B"]
     os.killpg(worker, signal.SIGSTOP)  # the pool stops taking commands: they wait in Redis
