@@ -7,6 +7,7 @@
 
 import { Api, describe } from "./lib/api.js";
 import { Blotter } from "./lib/blotter.js";
+import { OrderDetails } from "./lib/details.js";
 import { APPLY, ENDED_STATES, FETCH, IGNORE, OrderBook } from "./lib/orders.js";
 import { renderBalances, renderFills, renderPositions, showPanelError } from "./lib/panels.js";
 import { OrderStream, streamUrl } from "./lib/stream.js";
@@ -252,6 +253,15 @@ for (const button of document.querySelectorAll(".seg-btn[data-filter]")) {
     blotter.setFilter(button.dataset.filter);
   });
 }
+
+const details = new OrderDetails(document.getElementById("order-details"), { api });
+document.getElementById("blotter").addEventListener("click", (event) => {
+  const button = event.target.closest(".order-id");
+  if (!button) return;
+  const orderId = button.closest("tr[data-order-id]").dataset.orderId;
+  const order = book.get(orderId);
+  if (order) details.open(order, blotter.history.get(orderId) || []);
+});
 
 for (const id of ["filter-instrument", "filter-state"]) {
   document.getElementById(id).addEventListener("change", () => {

@@ -565,6 +565,19 @@ def test_the_blotter_follows_deltas_by_seq(trader_page, store, web_trader):
     expect(page.locator("#balances tr[data-asset='BTC'] .total")).to_have_text("103")
     screenshot(page, "trader-page-live-server-filled")
 
+    # The order in full: its attempts, its fills, and every change of state the page saw.
+    the_row.locator("button.order-id").click()
+    dialog = page.locator("#order-details")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator(".details-attempts tr")).to_have_count(2)
+    expect(dialog.locator(".details-fills tr[data-fill-id]")).to_have_count(2)
+    expect(dialog.locator(".details-fills")).to_contain_text("9,985")
+    expect(dialog.locator(".details-history tr td:first-child")).to_have_text(["1", "2", "3", "6"])
+    expect(dialog.locator(".details-history")).to_contain_text("filled")
+    screenshot(page, "trader-page-order-details")
+    dialog.locator(".details-close").click()
+    expect(dialog).to_be_hidden()
+
     # A delta of an order the page does not hold: it reads that order's snapshot.
     other = place_in_store(store, trader_id)
     gateway.push(delta_of(snapshot(store, trader_id, other)))

@@ -23,6 +23,7 @@ export class Blotter {
     this.baseOf = baseOf;
     this.onCancel = onCancel;
     this.rows = new Map();
+    this.history = new Map(); // order id -> every (seq, state, filled) this page has seen
     this.filter = "all";
     this.only = { instrument: "", state: "" }; // the filters by instrument and by state
     this.loaded = false;
@@ -74,11 +75,26 @@ export class Blotter {
       this.insertSorted(row, order);
     }
     const changed = String(order.seq) !== row.dataset.seq;
+    if (changed) this.remember(order);
     this.fillRow(row, order);
     this.applyFilter(row);
     if (!quiet && (changed || isNew)) flash(row);
     this.updateEmpty();
     return row;
+  }
+
+  remember(order) {
+    const seen = this.history.get(order.order_id) || [];
+    if (!seen.some((step) => step.seq === order.seq)) {
+      seen.push({
+        seq: order.seq,
+        state: order.state,
+        filled_quantity: order.filled_quantity,
+        updated_at: order.updated_at,
+      });
+      seen.sort((a, b) => a.seq - b.seq);
+    }
+    this.history.set(order.order_id, seen);
   }
 
   insertSorted(row, order) {
@@ -97,7 +113,7 @@ export class Blotter {
     const row = h(
       "tr",
       { dataset: { orderId: order.order_id } },
-      h("td", { class: "order" }, h("span", { class: "time mono" }), h("span", { class: "order-id mono" })),
+      h("td", { class: "order" }, h("span", { class: "time mono" }), h("button", { type: "button", class: "order-id mono", title: "the order in full" })),
       cell("instrument"),
       cell("side"),
       cell("type"),
