@@ -18,6 +18,7 @@ from backoffice.ops.history import History
 
 log = logging.getLogger(__name__)
 EVERY_S = 2.0
+IDLE_S = 60.0  # nobody looked for this long: the reader rests until the page is opened again
 
 
 @dataclass
@@ -51,6 +52,7 @@ class Snapshot:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._wake = threading.Event()
+        self._asked = time.monotonic()
         self.history = History()
 
     def _keep(self, reading: Reading) -> Reading:
@@ -63,11 +65,16 @@ class Snapshot:
 
     def latest(self) -> Reading | None:
         """The last reading (None before the first); starts the reader on first use."""
+        self._asked = time.monotonic()
+        self._wake.set()  # a resting reader reads again at once
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, name="ops-reader", daemon=True)
                 self._thread.start()
-        return self._reading
+        reading = self._reading
+        if reading is not None and reading.age_s > IDLE_S:
+            return None  # from before the reader rested: not shown as if it were now
+        return reading
 
     def refresh(self) -> Reading:
         """Read now, in the caller's thread, and keep it."""
@@ -79,8 +86,11 @@ class Snapshot:
         while True:
             self._keep(read())
             connections.close_all()  # the reader thread holds no connection between readings
-            self._wake.wait(self.every_s)
             self._wake.clear()
+            if time.monotonic() - self._asked > IDLE_S:
+                self._wake.wait()  # no one is looking: no inspect broadcasts, no Kafka probes
+            else:
+                time.sleep(self.every_s)
 
 
 snapshot = Snapshot()
