@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from django.db.models import F
 
 from backoffice import events as ev
+from backoffice.finance.volume import count_volume
 from backoffice.models import (
     Balance,
     DeadLetter,
@@ -103,6 +104,10 @@ def _order_values(delta: ev.OrderDelta) -> dict[str, object]:
     }
 
 
+def _day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()
+
+
 def _orders(deltas: list[ev.OrderDelta]) -> None:
     latest: dict[str, ev.OrderDelta] = {}
     created: dict[str, datetime] = {}
@@ -137,6 +142,7 @@ def _orders(deltas: list[ev.OrderDelta]) -> None:
             changed.append(row)
     Order.objects.bulk_create(new)
     Order.objects.bulk_update(changed, ORDER_FIELDS)
+    count_volume(orders=[_day(o.created_at or o.updated_at) for o in new])  # unit costs
 
 
 # --- fills ------------------------------------------------------------------------------------
@@ -169,6 +175,7 @@ def _fills(events: list[tuple[ev.FillEvent, datetime]]) -> set[PositionKey]:
         if fill_id not in known
     ]
     Fill.objects.bulk_create(new)
+    count_volume(fills=[_day(f.applied_at or f.executed_at) for f in new])
     return {(f.trader_id, f.instrument) for f in new}
 
 

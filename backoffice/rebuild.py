@@ -16,6 +16,7 @@ from django.db import transaction
 
 from backoffice import events as ev
 from backoffice import selectors
+from backoffice.finance.models import TradingVolume
 from backoffice.models import (
     Balance,
     Fill,
@@ -51,7 +52,7 @@ def read_models_rebuild(db: Database | None = None) -> RebuildSummary:
     db = db or database()
     with transaction.atomic():
         lock_projector()  # the projector waits; its later batches find their rows written
-        for model in (Posting, LedgerEntry, Fill, Order, Balance, Position):
+        for model in (Posting, LedgerEntry, Fill, Order, Balance, Position, TradingVolume):
             model.objects.all().delete()
         touched: set[PositionKey] = set()
         batch: list[ev.Event] = []

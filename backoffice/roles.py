@@ -18,3 +18,36 @@ def has_role(user: object, role: str) -> bool:
     if cached is not None:
         return role in cached
     return bool(user.groups.filter(name=role).exists())  # type: ignore[attr-defined]
+
+
+# (label, url, who sees it): the site's main links, in the header's order. Each link is shown
+# only to a user who may open its page, so nobody meets a 403 from the navigation.
+LINKS = (
+    ("Trade", "/", (TRADER,)),
+    ("Admin", "/admin/", (STAFF, FINANCE)),
+    ("Reports", "/reports/", (STAFF, FINANCE)),
+    ("Finance", "/finance/", (FINANCE,)),
+    ("Ops", "/ops/pools", (OPS,)),
+)
+# Where each role lands after signing in (the first role a user holds, in this order).
+HOMES = ((TRADER, "/"), (STAFF, "/admin/"), (FINANCE, "/finance/"), (OPS, "/ops/pools"))
+
+
+def _link_allowed(user: object, url: str, who: tuple[str, ...]) -> bool:
+    if url == "/admin/":  # the admin also wants is_staff (backoffice/permissions.py)
+        if not getattr(user, "is_staff", False):
+            return False
+    return any(has_role(user, role) for role in who)
+
+
+def links(user: object) -> list[tuple[str, str]]:
+    """The main links `user` may follow: (label, url)."""
+    return [(label, url) for label, url, who in LINKS if _link_allowed(user, url, who)]
+
+
+def home(user: object) -> str | None:
+    """The page `user` lands on: its first role's home, or None for a user with no role."""
+    for role, url in HOMES:
+        if has_role(user, role):
+            return url
+    return None

@@ -111,6 +111,7 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True
+FORMAT_MODULE_PATH = ["infra.formats"]  # times to the second, in UTC, saying so (admin, pages)
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -156,8 +156,8 @@ def platform_parts(
                     f"venue-{venue.lower()}@%h",
                     "--pool",
                     "prefork",  # ops grows and shrinks it (docs/architecture.md)
-                    "--concurrency",
-                    "2",
+                    "--autoscale",
+                    "4,2",  # max,min: ops can change the bounds from /ops/pools
                     "--without-gossip",
                     "--without-mingle",
                     "-l",

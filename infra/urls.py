@@ -7,10 +7,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from infra.health import healthz, livez
 from infra.metrics import metrics_view
+from infra.site import favicon
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("livez", livez, name="livez"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("ops/", include("backoffice.ops.urls")),
     path("reports/", include("backoffice.reports_urls")),

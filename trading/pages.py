@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from backoffice import roles
@@ -19,6 +19,17 @@ from trading.repository import Repository
 
 API_ROOT = "/api/v1"
 STREAM_PATH = "/ws/v1/stream"
+# The contract's order states, for the blotter's filter.
+ORDER_STATES = (
+    "new",
+    "working",
+    "partially_filled",
+    "filled",
+    "cancel_pending",
+    "canceled",
+    "rejected",
+    "expired",
+)
 
 
 def venue_names(tr: Transaction) -> list[str]:
@@ -30,10 +41,14 @@ def venue_names(tr: Transaction) -> list[str]:
 @ensure_csrf_cookie
 def trader_page(request: HttpRequest) -> HttpResponse:
     is_trader = roles.has_role(request.user, roles.TRADER)
+    home = roles.home(request.user)
+    if not is_trader and home is not None:  # staff, finance and ops land on their own page
+        return redirect(home)
     context = {
         "is_trader": is_trader,
         "venues": run(database(), venue_names) if is_trader else [],
         "api_root": API_ROOT,
+        "order_states": ORDER_STATES,
         "stream_path": STREAM_PATH,
     }
     return render(request, "trading/trader.html", context)

@@ -104,8 +104,10 @@ def stacked_bars(
     money: Money = lambda v: f"${v}",
     unit: str = "/day",
     width: int = 600,
+    link: Callable[[str, str], str] | None = None,
 ) -> str:
-    """One horizontal bar per environment, one segment per category, the total at its end."""
+    """One horizontal bar per environment, one segment per category, the total at its end;
+    with `link(bar, segment)`, each segment leads to the records behind it."""
     for bar in bars:
         if len(bar.values) != len(segments):
             raise ValueError(f"{bar.label}: {len(bar.values)} values for {len(segments)} segments")
@@ -146,13 +148,16 @@ def stacked_bars(
         x = left
         for segment, value in zip(segments, bar.values, strict=True):
             w = value * scale
-            out.append(
+            rect = (
                 f'<rect class="segment segment-{_slug(segment.name)}" '
                 f'data-category="{escape(segment.name)}" data-value="{value}" '
                 f'x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" height="{_n(bar_h)}" '
                 f'fill="{escape(segment.color)}"><title>{escape(bar.label)} · '
                 f"{escape(segment.name)}: {escape(money(value))}{escape(unit)}</title></rect>"
             )
+            if link is not None:
+                rect = f'<a href="{escape(link(bar.label, segment.name))}">{rect}</a>'
+            out.append(rect)
             x += w
         out.append(
             f'<text class="bar-total" x="{_n(x + 8)}" y="{_n(y + bar_h / 2 + 4)}">'
@@ -195,8 +200,15 @@ def _last(points: Sequence[Decimal | None]) -> tuple[int, Decimal] | None:
     return None
 
 
-def _series(line: Line, plot: _Plot, days: Sequence[date], money: Money) -> list[str]:
-    """A line's runs of consecutive days as polylines (a lone day as a dot), its end marked."""
+def _series(
+    line: Line,
+    plot: _Plot,
+    days: Sequence[date],
+    money: Money,
+    link: Callable[[str, date], str] | None = None,
+) -> list[str]:
+    """A line's runs of consecutive days as polylines (a lone day as a dot), its end marked,
+    and a point with its own tooltip (and link) on every day that has a value."""
     out = [
         f'<g class="series" data-label="{escape(line.label)}" stroke="{escape(line.color)}" '
         f'fill="{escape(line.color)}">'
@@ -220,6 +232,18 @@ def _series(line: Line, plot: _Plot, days: Sequence[date], money: Money) -> list
             f"<title>{escape(line.label)}: {escape(money(last[1]))}/day on "
             f"{days[last[0]]:%d %b}</title></circle>"
         )
+    for i, value in enumerate(line.points):
+        if value is None:
+            continue
+        x, y = plot.xy(i, value)
+        point = (
+            f'<circle class="trend-point" cx="{x}" cy="{y}" r="5" data-day="{days[i]}">'
+            f"<title>{escape(line.label)}: {escape(money(value))}/day on "
+            f"{days[i]:%d %b %Y}</title></circle>"
+        )
+        if link is not None:
+            point = f'<a href="{escape(link(line.label, days[i]))}">{point}</a>'
+        out.append(point)
     out.append("</g>")
     return out
 
@@ -256,8 +280,10 @@ def trend_lines(
     money: Money = lambda v: f"${v}",
     width: int = 600,
     height: int = 280,
+    link: Callable[[str, date], str] | None = None,
 ) -> str:
-    """One line per environment over `days`; a day without cost rows breaks the line."""
+    """One line per environment over `days`; a day without cost rows breaks the line. Every
+    point has its tooltip; with `link(line, day)` it leads to that day's records."""
     for line in lines:
         if len(line.points) != len(days):
             raise ValueError(f"{line.label}: {len(line.points)} points for {len(days)} days")
@@ -274,6 +300,6 @@ def trend_lines(
     out += _legend([(line.label, line.color) for line in lines], left, Decimal(18))
     out += _trend_grid(plot, step, days, money)
     for line in lines:
-        out += _series(line, plot, days, money)
+        out += _series(line, plot, days, money, link)
     out.append("</svg>")
     return "".join(out)

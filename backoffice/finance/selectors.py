@@ -135,9 +135,12 @@ class Dashboard:
         )
 
 
-def dashboard(*, today: date) -> Dashboard:
-    """Every figure of the finance dashboard as of `today` (UTC)."""
-    window = Window.ending(today)
+def dashboard(*, today: date, window: Window | None = None) -> Dashboard:
+    """Every figure of the finance dashboard as of `today` (UTC), over `window` (default: the
+    last 30 days); the budget figures are always this month's."""
+    window = window or Window.ending(today)
+    if window.day_to > today:
+        raise ValueError(f"the window ends after today ({today})")
     month_start = today.replace(day=1)
     month_days = figures.days_in_month(today)
     # (environment id) -> day -> category -> cost, for the window and this month so far
@@ -169,7 +172,9 @@ def _environment_costs(
     month_start: date,
     month_days: int,
 ) -> EnvironmentCosts:
-    in_window = {day: by_cat for day, by_cat in days.items() if day >= window.day_from}
+    in_window = {
+        day: by_cat for day, by_cat in days.items() if window.day_from <= day <= window.day_to
+    }
     by_category = tuple(
         (
             category,
@@ -260,3 +265,15 @@ def breakdown_rows(board: Dashboard) -> list[list[str]]:
 
 def _cents(amount: Decimal) -> str:
     return str(figures.cents(amount))
+
+
+def records(*, window: Window, environment: str = "", category: str = "") -> list[CostRecord]:
+    """The cost records behind a figure: one environment and/or category over the window."""
+    found = CostRecord.objects.filter(
+        charge_period_start__range=(window.day_from, window.day_to)
+    ).select_related("environment")
+    if environment:
+        found = found.filter(environment__name=environment)
+    if category:
+        found = found.filter(service_category=category)
+    return list(found.order_by("-charge_period_start", "environment__position", "service_category"))

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
@@ -43,14 +47,51 @@ def finance_only(view: View) -> View:
     return guarded
 
 
+MAX_WINDOW_DAYS = 366
+
+
+def _window(request: HttpRequest, today: date) -> tuple[selectors.Window, str]:
+    """The date range asked for (`?from=&to=`, ISO days), or the last 30 days and why not."""
+    default = selectors.Window.ending(today)
+    text_from, text_to = request.GET.get("from", ""), request.GET.get("to", "")
+    if not text_from and not text_to:
+        return default, ""
+    try:
+        day_from = date.fromisoformat(text_from) if text_from else default.day_from
+        day_to = date.fromisoformat(text_to) if text_to else today
+    except ValueError:
+        return default, "Dates are written like 2026-11-01: showing the last 30 days."
+    if day_from > day_to:
+        return default, "The start is after the end: showing the last 30 days."
+    if day_to > today:
+        return default, f"The end is after today ({today:%Y-%m-%d}): showing the last 30 days."
+    if (day_to - day_from).days >= MAX_WINDOW_DAYS:
+        return default, f"At most {MAX_WINDOW_DAYS} days at once: showing the last 30 days."
+    return selectors.Window(day_from, day_to), ""
+
+
+def _records_url(window: selectors.Window, environment: str = "", category: str = "") -> str:
+    query = {"from": window.day_from.isoformat(), "to": window.day_to.isoformat()}
+    if environment:
+        query["environment"] = environment
+    if category:
+        query["category"] = category
+    return f"{reverse('finance-records')}?{urlencode(query)}"
+
+
 @require_safe
 @finance_only
 def dashboard(request: HttpRequest) -> HttpResponse:
-    board = selectors.dashboard(today=timezone.localdate())
+    today = timezone.localdate()
+    window, range_error = _window(request, today)
+    board = selectors.dashboard(today=today, window=window)
     context = {
         "board": board,
         "categories": [(name, color) for name, color in CATEGORY_COLORS.items()],
         "can_import": request.user.is_staff,
+        "range_error": range_error,
+        "is_default_window": window == selectors.Window.ending(today),
+        "records_url": _records_url(window),
     }
     if board.has_costs:
         context["breakdown_svg"] = mark_safe(_breakdown_chart(board))  # noqa: S308 - escaped
@@ -60,8 +101,30 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @finance_only
+def cost_records(request: HttpRequest) -> HttpResponse:
+    """The cost records behind a figure: an environment and/or a category over the range."""
+    window, range_error = _window(request, timezone.localdate())
+    environment = request.GET.get("environment", "")
+    category = request.GET.get("category", "")
+    found = selectors.records(window=window, environment=environment, category=category)
+    context = {
+        "window": window,
+        "range_error": range_error,
+        "environment": environment,
+        "category": category,
+        "records": found,
+        "total": sum((r.billed_cost for r in found), Decimal(0)),
+        "back_url": f"{reverse('finance-dashboard')}?"
+        + urlencode({"from": window.day_from.isoformat(), "to": window.day_to.isoformat()}),
+    }
+    return render(request, "finance/records.html", context)
+
+
+@require_safe
+@finance_only
 def costs_csv(request: HttpRequest) -> HttpResponse:
-    board = selectors.dashboard(today=timezone.localdate())
+    today = timezone.localdate()
+    board = selectors.dashboard(today=today, window=_window(request, today)[0])
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="environment-costs-{board.today.isoformat()}.csv"'
@@ -85,8 +148,9 @@ def _breakdown_chart(board: selectors.Dashboard) -> str:
         ],
         [charts.Segment(name, color) for name, color in CATEGORY_COLORS.items()],
         chart_id="breakdown-chart",
-        title="Daily cost by category (average of the last 30 days)",
+        title=f"Daily cost by category (average, {_span(board.window)})",
         money=formatting.compact_usd,
+        link=lambda env, category: _records_url(board.window, env, category),
     )
 
 
@@ -98,6 +162,11 @@ def _trend_chart(board: selectors.Dashboard) -> str:
         ],
         board.window.days,
         chart_id="trend-chart",
-        title="Daily cost per environment, last 30 days",
+        title=f"Daily cost per environment, {_span(board.window)}",
         money=formatting.compact_usd,
+        link=lambda env, day: _records_url(selectors.Window(day, day), env),
     )
+
+
+def _span(window: selectors.Window) -> str:
+    return f"{window.day_from:%d %b} – {window.day_to:%d %b %Y}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from dataclasses import dataclass, field
@@ -18,6 +19,14 @@ INSPECT_TIMEOUT_S = 1.0
 _PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
 
 
+@dataclass(frozen=True)
+class Task:
+    task_id: str
+    name: str
+    state: str  # "running" (active) or "reserved" (prefetched, waiting for a process)
+    running_s: float | None  # since it started, for a running one
+
+
 @dataclass
 class Worker:
     name: str
@@ -26,6 +35,7 @@ class Worker:
     autoscale: tuple[int, int] | None
     active: int
     reserved: int
+    tasks: list[Task] = field(default_factory=list)
 
 
 @dataclass
@@ -63,6 +73,8 @@ def pools() -> list[Pool]:
             autoscale=(autoscaler["max"], autoscaler["min"]) if autoscaler else None,
             active=len(active.get(worker, [])),
             reserved=len(reserved.get(worker, [])),
+            tasks=[_task(t, "running") for t in active.get(worker, [])]
+            + [_task(t, "reserved") for t in reserved.get(worker, [])],
         )
         for queue in consumed:
             by_queue.setdefault(queue["name"], Pool(queue["name"])).workers.append(entry)
@@ -73,22 +85,40 @@ def pools() -> list[Pool]:
     return sorted(by_queue.values(), key=lambda p: p.queue)
 
 
+def _task(info: dict[str, Any], state: str) -> Task:
+    started = info.get("time_start")
+    return Task(
+        task_id=str(info.get("id", "")),
+        name=str(info.get("name", "")),
+        state=state,
+        running_s=time.time() - float(started) if started else None,
+    )
+
+
 def _backlog(queue: str) -> tuple[int | None, float | None]:
     """Messages waiting in the broker and the age of the oldest; None when not on Redis."""
     if not settings.CELERY_BROKER_URL.startswith("redis"):
         return None, None
     prefix = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("global_keyprefix", "")
-    with app.connection_for_read() as conn:
-        client = conn.default_channel.client
-        depth, oldest = 0, None
-        for suffix in _PRIORITY_SUFFIXES:
-            key = f"{prefix}{queue}{suffix}"
-            depth += int(client.llen(key))
-            raw = client.lindex(key, -1)  # LPUSH in, BRPOP out: the oldest is at the tail
-            sent_at = _sent_at(raw)
-            if sent_at is not None:
-                oldest = sent_at if oldest is None else min(oldest, sent_at)
+    # A plain client with the prefix written out: kombu's own client prefixes some commands
+    # (LLEN) and not others (LINDEX), which would read two different keys.
+    client = _redis()
+    depth, oldest = 0, None
+    for suffix in _PRIORITY_SUFFIXES:
+        key = f"{prefix}{queue}{suffix}"
+        depth += int(client.llen(key))
+        raw = client.lindex(key, -1)  # LPUSH in, BRPOP out: the oldest is at the tail
+        sent_at = _sent_at(raw)
+        if sent_at is not None:
+            oldest = sent_at if oldest is None else min(oldest, sent_at)
     return depth, (time.time() - oldest) if oldest is not None else None
+
+
+@functools.cache
+def _redis() -> Any:
+    import redis
+
+    return redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=2)
 
 
 def _sent_at(raw: bytes | None) -> float | None:

@@ -27,19 +27,33 @@ def _workers(queue: str) -> list[Any]:
 
 def _reply(replies: list[dict[str, Any]] | None) -> list[str]:
     errors = [str(v.get("error")) for r in replies or [] for v in r.values() if "error" in v]
+    if any("Autoscale not enabled" in error for error in errors):
+        raise PoolChangeRefused(
+            "this pool was started without autoscale (celery worker --autoscale MAX,MIN):"
+            " grow or shrink it instead"
+        )
     if errors:
         raise PoolChangeRefused("; ".join(errors))
     return [str(v.get("ok")) for r in replies or [] for v in r.values()]
 
 
 def pool_resize(*, queue: str, by: int, user: AbstractBaseUser) -> None:
-    """Grow (by > 0) or shrink (by < 0) every worker of `queue`, and remember the new size."""
+    """Grow (by > 0) or shrink (by < 0) every worker of `queue`, and remember the new size.
+
+    An autoscaling pool moves its floor instead (the size it never goes below), growing or
+    shrinking at once; its ceiling follows when the floor passes it.
+    """
     workers = _workers(queue)
-    if any(w.autoscale for w in workers):
-        raise PoolChangeRefused("this pool autoscales: change its autoscale range instead")
+    scaled = next((w.autoscale for w in workers if w.autoscale), None)
+    if scaled is not None:
+        ceiling, floor = scaled
+        if not 1 <= floor + by <= MAX_CONCURRENCY:
+            raise PoolChangeRefused(f"the pool must keep between 1 and {MAX_CONCURRENCY} processes")
+        pool_autoscale(queue=queue, minimum=floor + by, maximum=max(ceiling, floor + by), user=user)
+        return
     target = workers[0].concurrency + by
     if not 1 <= target <= MAX_CONCURRENCY:
-        raise PoolChangeRefused(f"concurrency must stay between 1 and {MAX_CONCURRENCY}")
+        raise PoolChangeRefused(f"the pool must keep between 1 and {MAX_CONCURRENCY} processes")
     command = app.control.pool_grow if by > 0 else app.control.pool_shrink
     names = [w.name for w in workers]
     _reply(command(abs(by), destination=names, reply=True, timeout=INSPECT_TIMEOUT_S))
@@ -47,8 +61,12 @@ def pool_resize(*, queue: str, by: int, user: AbstractBaseUser) -> None:
 
 
 def pool_autoscale(*, queue: str, minimum: int, maximum: int, user: AbstractBaseUser) -> None:
+    """Let every worker of `queue` run between `minimum` and `maximum` processes."""
     if not 1 <= minimum <= maximum <= MAX_CONCURRENCY:
-        raise PoolChangeRefused(f"need 1 <= min <= max <= {MAX_CONCURRENCY}")
+        raise PoolChangeRefused(
+            f"the smallest size must be at least 1, the largest at most {MAX_CONCURRENCY},"
+            " and the smallest no larger than the largest"
+        )
     names = [w.name for w in _workers(queue)]
     _reply(
         app.control.autoscale(

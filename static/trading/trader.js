@@ -7,6 +7,7 @@
 
 import { Api, describe } from "./lib/api.js";
 import { Blotter } from "./lib/blotter.js";
+import { OrderDetails } from "./lib/details.js";
 import { APPLY, ENDED_STATES, FETCH, IGNORE, OrderBook } from "./lib/orders.js";
 import { renderBalances, renderFills, renderPositions, showPanelError } from "./lib/panels.js";
 import { OrderStream, streamUrl } from "./lib/stream.js";
@@ -234,6 +235,10 @@ async function loadInstruments() {
     const list = await api.list("/instruments");
     for (const instrument of list) instruments.set(instrument.symbol, instrument);
     ticket.setInstruments(list);
+    const select = document.getElementById("filter-instrument");
+    for (const instrument of list) {
+      select.append(new Option(instrument.symbol, instrument.symbol));
+    }
     blotter.render(book.sorted()); // progress texts now know each instrument's base asset
   } catch (error) {
     flashMessage(`Instruments could not be read: ${error.message}`);
@@ -248,6 +253,40 @@ for (const button of document.querySelectorAll(".seg-btn[data-filter]")) {
     blotter.setFilter(button.dataset.filter);
   });
 }
+
+const details = new OrderDetails(document.getElementById("order-details"), { api });
+document.getElementById("blotter").addEventListener("click", (event) => {
+  const button = event.target.closest(".order-id");
+  if (!button) return;
+  const orderId = button.closest("tr[data-order-id]").dataset.orderId;
+  const order = book.get(orderId);
+  if (order) details.open(order, blotter.history.get(orderId) || []);
+});
+
+for (const id of ["filter-instrument", "filter-state"]) {
+  document.getElementById(id).addEventListener("change", () => {
+    blotter.setOnly({
+      instrument: document.getElementById("filter-instrument").value,
+      state: document.getElementById("filter-state").value,
+    });
+  });
+}
+
+document.getElementById("cancel-all").addEventListener("click", async (event) => {
+  const ids = blotter.cancelable();
+  if (!ids.length) {
+    flashMessage("No open order to cancel.");
+    return;
+  }
+  const many = ids.length === 1 ? "the 1 open order" : `all ${ids.length} open orders`;
+  if (!window.confirm(`Cancel ${many}? Fills that already happened stay.`)) return;
+  event.target.disabled = true;
+  try {
+    await Promise.all(ids.map((id) => cancelOrder(id)));
+  } finally {
+    event.target.disabled = false;
+  }
+});
 
 startClock();
 const stream = new OrderStream(streamUrl(root.dataset.streamPath), {

@@ -206,7 +206,7 @@ def test_the_seed_order_fills_1_2_then_3_of_3_on_the_trader_page(running_platfor
             expect(progress).to_have_text("3 / 3 BTC filled", timeout=PLATFORM_MS)
             the_row = row(page, order_id)
             expect(the_row.locator(".state")).to_have_attribute("data-state", "filled")
-            expect(the_row.locator(".avg-price")).to_have_text("9983")
+            expect(the_row.locator(".avg-price")).to_have_text("9,983")
             expect(the_row.locator(".attempt")).to_have_text(
                 ["EA-1 @ SIM-A 1.2/3 expired", "EA-2 @ SIM-B 1.8/1.8 filled"]
             )
@@ -388,7 +388,7 @@ def test_the_page_shows_the_trader_s_lists_and_places_an_order(trader_page, stor
     the_row = row(page, order_id)
     expect(the_row.locator(".progress")).to_have_text("0 / 3 BTC filled")
     expect(the_row.locator(".state")).to_have_attribute("data-state", "new")
-    expect(the_row.locator(".limit")).to_have_text("10000")
+    expect(the_row.locator(".limit")).to_have_text("10,000")
     expect(the_row.locator(".avg-price")).to_have_text("—")
     expect(the_row.locator(".attempt")).to_have_text(["EA-1 @ SIM-A 0/3 pending"])
     # The buy's USD is held from acceptance: 3 x 10000 + 0.10% fee.
@@ -444,10 +444,13 @@ def test_field_errors_are_shown_next_to_their_fields(trader_page, page_errors, s
     page.locator("#ticket-submit").click()
     error = page.locator("#ticket [data-error-for=quantity]")
     expect(error).to_be_visible()
-    expect(error).to_contain_text("decimal")
+    expect(error).to_have_text("Enter a quantity, like 0.5: digits and at most one dot.")
     expect(page.locator("#ticket input[name=quantity]")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#ticket [data-error-for=limit_price]")).to_be_hidden()
-    expect(page.locator("#ticket-status")).to_contain_text("refused")
+    expect(page.locator("#ticket-status")).to_contain_text("Nothing was sent")
+    page.locator("#ticket input[name=quantity]").fill("")
+    page.locator("#ticket-submit").click()
+    expect(error).to_have_text("Required: enter how much, like 0.5.")
 
     page.locator("#ticket input[name=quantity]").fill("0.00001")  # under the 0.0001 step
     expect(error).to_be_hidden()  # typing clears the field's error
@@ -457,6 +460,46 @@ def test_field_errors_are_shown_next_to_their_fields(trader_page, page_errors, s
     )
     screenshot(page, "trader-page-field-errors")
     assert run(store, lambda tr: Repository(tr).trader_order_ids(web_trader["trader_id"])) == []
+
+
+def test_an_order_resting_at_the_platform_says_where_it_waits(trader_page, store, web_trader):
+    page = trader_page
+    place_on_ticket(page, quantity="0.5", limit_price="9000")  # below every ask: nothing inside
+    page.locator("#ticket-submit").click()
+    the_row = row(page, placed_order_id(page))
+    expect(the_row.locator(".resting")).to_have_text(
+        "resting at the platform, waiting for a price inside the limit"
+    )
+    expect(the_row.locator(".limit")).to_have_text("9,000")
+    screenshot(page, "trader-page-resting")
+
+
+def test_the_blotter_filters_and_cancels_every_open_order(trader_page, store, web_trader):
+    page = trader_page
+    placed = []
+    for quantity, limit in (("0.5", "9000"), ("0.3", "9001")):  # both rest at the platform
+        place_on_ticket(page, quantity=quantity, limit_price=limit)
+        page.locator("#ticket-submit").click()
+        expect(page.locator("#blotter tr[data-order-id]")).to_have_count(len(placed) + 1)
+        placed.append(placed_order_id(page))
+    expect(page.locator("#filter-instrument option")).to_have_text(["all", "BTC-USD", "ETH-USD"])
+    page.select_option("#filter-instrument", "ETH-USD")
+    expect(page.locator("#blotter tr[data-order-id]:visible")).to_have_count(0)
+    expect(page.locator("#blotter tr.empty")).to_have_text("No order matches the filters.")
+    page.select_option("#filter-instrument", "BTC-USD")
+    expect(page.locator("#blotter tr[data-order-id]:visible")).to_have_count(2)
+
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.locator("#cancel-all").click()
+    for order_id in placed:
+        expect(row(page, order_id).locator(".state")).to_have_attribute(
+            "data-state", re.compile(r"^(canceled|cancel_pending)$")
+        )
+    assert asked == ["Cancel all 2 open orders? Fills that already happened stay."]
+    page.select_option("#filter-state", "filled")
+    expect(page.locator("#blotter tr[data-order-id]:visible")).to_have_count(0)
+    screenshot(page, "trader-page-filters")
 
 
 def test_the_blotter_follows_deltas_by_seq(trader_page, store, web_trader):
@@ -489,7 +532,7 @@ def test_the_blotter_follows_deltas_by_seq(trader_page, store, web_trader):
     gateway.push(delta_of(snapshot(store, trader_id, order_id), fill))
     expect(progress).to_have_text("1.2 / 3 BTC filled")
     expect(the_row.locator(".state")).to_have_attribute("data-state", "partially_filled")
-    expect(the_row.locator(".avg-price")).to_have_text("9980")
+    expect(the_row.locator(".avg-price")).to_have_text("9,980")
     expect(page.locator(f"#fills tr[data-order-id='{order_id}']")).to_have_count(1)
     expect(page.locator("#positions tr[data-instrument='BTC-USD'] td").nth(1)).to_have_text("1.2")
     expect(page.locator("#balances tr[data-asset='BTC'] .total")).to_have_text("101.2")
@@ -513,7 +556,7 @@ def test_the_blotter_follows_deltas_by_seq(trader_page, store, web_trader):
     expect(the_row).to_have_attribute("data-seq", "6")
     assert requests.count(one) == 1, requests.paths
     expect(the_row.locator(".state")).to_have_attribute("data-state", "filled")
-    expect(the_row.locator(".avg-price")).to_have_text("9983")
+    expect(the_row.locator(".avg-price")).to_have_text("9,983")
     expect(the_row.locator(".attempt")).to_have_text(
         ["EA-1 @ SIM-A 1.2/3 expired", "EA-2 @ SIM-B 1.8/1.8 filled"]
     )
@@ -521,6 +564,19 @@ def test_the_blotter_follows_deltas_by_seq(trader_page, store, web_trader):
     expect(page.locator(f"#fills tr[data-order-id='{order_id}']")).to_have_count(2)
     expect(page.locator("#balances tr[data-asset='BTC'] .total")).to_have_text("103")
     screenshot(page, "trader-page-live-server-filled")
+
+    # The order in full: its attempts, its fills, and every change of state the page saw.
+    the_row.locator("button.order-id").click()
+    dialog = page.locator("#order-details")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator(".details-attempts tr")).to_have_count(2)
+    expect(dialog.locator(".details-fills tr[data-fill-id]")).to_have_count(2)
+    expect(dialog.locator(".details-fills")).to_contain_text("9,985")
+    expect(dialog.locator(".details-history tr td:first-child")).to_have_text(["1", "2", "3", "6"])
+    expect(dialog.locator(".details-history")).to_contain_text("filled")
+    screenshot(page, "trader-page-order-details")
+    dialog.locator(".details-close").click()
+    expect(dialog).to_be_hidden()
 
     # A delta of an order the page does not hold: it reads that order's snapshot.
     other = place_in_store(store, trader_id)

@@ -7,6 +7,7 @@ works, and prints each change as it happens, then the trader's position and bala
 from __future__ import annotations
 
 import json
+import logging
 import os
 import uuid
 from decimal import Decimal
@@ -38,6 +39,7 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, default=30)
 
     def handle(self, *args: object, **options: object) -> None:
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO line per request is noise
         url = str(options["url"]).rstrip("/")
         token_file = Path(settings.VAR_DIR) / "demo-token"
         if not token_file.exists():

@@ -5,7 +5,9 @@ prints the URL, the demo accounts and the demo trader's token (also in var/demo-
 and serves until SIGINT/SIGTERM, which stops every process it started.
 """
 
+import contextlib
 import io
+import logging
 import os
 import signal
 import threading
@@ -16,6 +18,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from infra import console
 from infra.management.commands.seed_platform import DEMO_PASSWORD, DEMO_USERS
 from infra.supervisor import Ports, Supervisor, platform_env, platform_parts
 
@@ -33,15 +36,23 @@ class Command(BaseCommand):
         ports = Ports(
             _port("WEB_PORT", 8000), _port("SIMULATOR_PORT", 8100), _port("KAFKA_PORT", 9092)
         )
+        console.quiet(var_dir)  # libraries' log lines go to var/log/, not the terminal
+        console.step("migrating")
         call_command("migrate", interactive=False, verbosity=0)
+        console.step("seeding the demo data")
         out = io.StringIO()
-        call_command("seed_platform", stdout=out)
+        with contextlib.redirect_stdout(out):  # what the seed's sub-commands print, too
+            call_command("seed_platform", stdout=out)
+        logging.getLogger(__name__).info("seed_platform: %s", out.getvalue())
         token = out.getvalue().strip().splitlines()[-1]
         (var_dir / "demo-token").write_text(token + "\n")
         env = platform_env(var_dir, ports)
         local_kafka = "KAFKA_BOOTSTRAP_SERVERS" not in os.environ
         supervisor = Supervisor(
-            platform_parts(ports, local_kafka=local_kafka), env, var_dir, Path(settings.BASE_DIR)
+            console.announce(platform_parts(ports, local_kafka=local_kafka)),
+            env,
+            var_dir,
+            Path(settings.BASE_DIR),
         )
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -61,15 +72,16 @@ class Command(BaseCommand):
             self.stdout.write("stopped")
 
     def _banner(self, ports: Ports, token: str, took_s: float) -> None:
-        url = f"http://127.0.0.1:{ports.web}/"
-        lines = [
-            f"ready in {took_s:.1f} s: {url}",
-            f"  trader   demo / {DEMO_PASSWORD}",
-            *[f"  {role:<8} {name} / {DEMO_PASSWORD}" for name, (role, _) in DEMO_USERS.items()],
-            f"  API token of the demo trader (also in var/demo-token): {token}",
-            f"  /metrics bearer token (also in var/metrics-token): {settings.METRICS_TOKEN}",
-            f"  venue simulator control: http://127.0.0.1:{ports.simulator}/control/",
-            "Ctrl-C stops every process.",
-        ]
-        self.stdout.write("\n".join(lines), ending="\n")
+        accounts = [("trader", "demo", DEMO_PASSWORD)]
+        accounts += [(role, name, DEMO_PASSWORD) for name, (role, _) in DEMO_USERS.items()]
+        text = console.banner(
+            f"http://127.0.0.1:{ports.web}/",
+            token,
+            settings.METRICS_TOKEN,
+            accounts,
+            f"http://127.0.0.1:{ports.simulator}",
+            Path(settings.VAR_DIR),
+            took_s,
+        )
+        self.stdout.write(text, ending="\n")
         self.stdout.flush()

@@ -5,6 +5,7 @@ import {
   attemptText,
   filledPercent,
   fullTime,
+  groupDecimal,
   progressText,
   shortId,
   stateLabel,
@@ -22,8 +23,24 @@ export class Blotter {
     this.baseOf = baseOf;
     this.onCancel = onCancel;
     this.rows = new Map();
+    this.history = new Map(); // order id -> every (seq, state, filled) this page has seen
     this.filter = "all";
+    this.only = { instrument: "", state: "" }; // the filters by instrument and by state
     this.loaded = false;
+  }
+
+  /** Show only one instrument and/or state ("" = any). */
+  setOnly(only) {
+    Object.assign(this.only, only);
+    for (const row of this.rows.values()) this.applyFilter(row);
+    this.updateEmpty();
+  }
+
+  /** The order ids of every open order that may still be canceled. */
+  cancelable() {
+    return [...this.rows.values()]
+      .filter((row) => CANCELABLE_STATES.has(row.dataset.state))
+      .map((row) => row.dataset.orderId);
   }
 
   setFilter(filter) {
@@ -58,11 +75,26 @@ export class Blotter {
       this.insertSorted(row, order);
     }
     const changed = String(order.seq) !== row.dataset.seq;
+    if (changed) this.remember(order);
     this.fillRow(row, order);
     this.applyFilter(row);
     if (!quiet && (changed || isNew)) flash(row);
     this.updateEmpty();
     return row;
+  }
+
+  remember(order) {
+    const seen = this.history.get(order.order_id) || [];
+    if (!seen.some((step) => step.seq === order.seq)) {
+      seen.push({
+        seq: order.seq,
+        state: order.state,
+        filled_quantity: order.filled_quantity,
+        updated_at: order.updated_at,
+      });
+      seen.sort((a, b) => a.seq - b.seq);
+    }
+    this.history.set(order.order_id, seen);
   }
 
   insertSorted(row, order) {
@@ -81,7 +113,7 @@ export class Blotter {
     const row = h(
       "tr",
       { dataset: { orderId: order.order_id } },
-      h("td", { class: "order" }, h("span", { class: "time mono" }), h("span", { class: "order-id mono" })),
+      h("td", { class: "order" }, h("span", { class: "time mono" }), h("button", { type: "button", class: "order-id mono", title: "the order in full" })),
       cell("instrument"),
       cell("side"),
       cell("type"),
@@ -118,6 +150,7 @@ export class Blotter {
       ? `${order.order_id}\nclient order id: ${order.client_order_id}`
       : order.order_id;
     setText(get(".instrument"), order.instrument || "");
+    row.dataset.instrument = order.instrument || "";
     const side = get(".side");
     setText(side, order.side || "");
     side.dataset.side = order.side || "";
@@ -125,33 +158,32 @@ export class Blotter {
     setText(get(".type"), `${order.order_type || ""}${tif}`);
     setText(get(".progress"), progressText(order, this.baseOf(order.instrument)));
     get(".bar-fill").style.width = `${filledPercent(order)}%`;
-    setText(get(".limit"), order.limit_price == null ? "market" : trimDecimal(order.limit_price));
-    setText(get(".avg-price"), order.average_price == null ? "—" : trimDecimal(order.average_price));
+    setText(get(".limit"), order.limit_price == null ? "market" : groupDecimal(order.limit_price));
+    setText(get(".avg-price"), order.average_price == null ? "—" : groupDecimal(order.average_price));
     const badge = get(".state");
     setText(badge, stateLabel(order.state));
     badge.dataset.state = order.state;
     badge.title = order.reason ? `${order.state}: ${order.reason}` : order.state;
-    this.fillAttempts(get(".attempts"), order.attempts || []);
+    this.fillAttempts(get(".attempts"), order.attempts || [], restingAtPlatform(order));
     const button = get(".btn-cancel");
     button.hidden = !OPEN_STATES.has(order.state);
     if (!button.dataset.busy) button.disabled = !CANCELABLE_STATES.has(order.state);
     setText(button, order.state === "cancel_pending" ? "Canceling…" : "Cancel");
   }
 
-  fillAttempts(cell, attempts) {
-    const key = attempts.map(attemptText).join("|");
+  fillAttempts(cell, attempts, resting) {
+    const key = attempts.map(attemptText).join("|") + (resting ? "|resting" : "");
     if (cell.dataset.key === key) return;
     cell.dataset.key = key;
-    fill(
-      cell,
-      attempts.map((attempt) =>
-        h(
-          "span",
-          { class: "attempt mono", dataset: { state: attempt.state, attemptId: attempt.attempt_id } },
-          attemptText(attempt),
-        ),
+    const parts = attempts.map((attempt) =>
+      h(
+        "span",
+        { class: "attempt mono", dataset: { state: attempt.state, attemptId: attempt.attempt_id } },
+        attemptText(attempt),
       ),
     );
+    if (resting) parts.push(h("span", { class: "resting" }, RESTING_TEXT));
+    fill(cell, parts);
   }
 
   async cancel(row) {
@@ -167,7 +199,10 @@ export class Blotter {
   }
 
   applyFilter(row) {
-    row.hidden = this.filter === "open" && !OPEN_STATES.has(row.dataset.state);
+    row.hidden =
+      (this.filter === "open" && !OPEN_STATES.has(row.dataset.state)) ||
+      (this.only.instrument !== "" && row.dataset.instrument !== this.only.instrument) ||
+      (this.only.state !== "" && row.dataset.state !== this.only.state);
   }
 
   updateEmpty() {
@@ -177,7 +212,12 @@ export class Blotter {
       if (empty && this.loaded) empty.remove();
       return;
     }
-    const text = this.filter === "open" ? "No open orders." : "No orders yet.";
+    const filtered = this.only.instrument || this.only.state;
+    const text = filtered
+      ? "No order matches the filters."
+      : this.filter === "open"
+        ? "No open orders."
+        : "No orders yet.";
     if (!empty) {
       empty = h("tr", { class: "empty" }, h("td", { colspan: COLUMNS }));
       this.body.append(empty);
@@ -195,4 +235,13 @@ function isNewer(row, other) {
   const a = row.dataset.createdAt;
   const b = other.dataset.createdAt || "";
   return a > b || (a === b && row.dataset.orderId > other.dataset.orderId);
+}
+
+const RESTING_TEXT = "resting at the platform, waiting for a price inside the limit";
+const LIVE_ATTEMPTS = new Set(["pending", "working"]);
+
+/** An open order with no attempt at a venue rests at the platform (GTC/DAY, nothing inside). */
+export function restingAtPlatform(order) {
+  if (!["new", "working", "partially_filled"].includes(order.state)) return false;
+  return !(order.attempts || []).some((attempt) => LIVE_ATTEMPTS.has(attempt.state));
 }

@@ -32,7 +32,7 @@ export function renderFills(table, fills) {
       h("td", { title: f.venue_fill_id ? `venue fill id ${f.venue_fill_id}` : null }, f.venue),
       h("td", { class: "side", dataset: { side: f.side } }, f.side),
       h("td", { class: "num mono" }, trimDecimal(f.quantity)),
-      h("td", { class: "num mono" }, trimDecimal(f.price)),
+      h("td", { class: "num mono" }, groupDecimal(f.price)),
       h("td", { class: "num mono" }, trimDecimal(f.fee), h("span", { class: "unit" }, f.fee_asset ? ` ${f.fee_asset}` : "")),
     ),
   );

@@ -86,6 +86,14 @@ export class Ticket {
   async submit() {
     if (this.inFlight) return; // a double click: the first click's request is the only one
     const body = this.body();
+    const problems = checkBody(body);
+    if (Object.keys(problems).length) {
+      // Said here, in plain words, before anything is sent (no order id is used up).
+      this.clearErrors();
+      this.showErrors(problems);
+      this.say("Nothing was sent: check the fields marked.", "error");
+      return;
+    }
     const key = JSON.stringify(body);
     if (!this.pending || this.pending.key !== key) {
       this.pending = { key, clientOrderId: newClientOrderId() };
@@ -119,7 +127,14 @@ export class Ticket {
     this.pending = null;
     if (status === 400 && body && typeof body === "object") {
       this.showErrors(body);
-      this.say("The order was refused: see the fields marked.", "error");
+      const marked = Object.keys(body).some((field) =>
+        this.form.querySelector(`[data-error-for="${CSS.escape(field)}"]`),
+      );
+      // An error of no field (a halted trader, too little money) is said as it is.
+      this.say(
+        marked ? "The order was refused: see the fields marked." : `The order was refused: ${messageText(Object.values(body))}`,
+        "error",
+      );
     } else if (status === 409) {
       this.showErrors({ [FORM_ERROR]: [describe(answer)] });
       this.say("Refused: that client order id was used for another order.", "error");
@@ -134,7 +149,7 @@ export class Ticket {
     for (const [field, messages] of Object.entries(errors)) {
       const named = this.form.querySelector(`[data-error-for="${CSS.escape(field)}"]`);
       const target = named || this.form.querySelector(`[data-error-for="${FORM_ERROR}"]`);
-      const text = messageText(messages);
+      const text = plainWords(field, messageText(messages));
       const prefix = named || ["non_field_errors", "detail"].includes(field) ? "" : `${field}: `;
       target.textContent = target.textContent ? `${target.textContent} ${prefix}${text}` : prefix + text;
       target.classList.add("shown");
@@ -195,4 +210,34 @@ function messageText(messages) {
       .join(" ");
   }
   return String(messages);
+}
+
+const DECIMAL_TEXT = /^\d+(\.\d+)?$/;
+const FIELD_WORDS = {
+  quantity: "a quantity, like 0.5",
+  limit_price: "a price, like 9980.50 (or nothing, for a market order)",
+};
+
+/** What the ticket can tell before sending: required fields and the shape of numbers. */
+export function checkBody(body) {
+  const problems = {};
+  if (!body.instrument) problems.instrument = ["Required: choose an instrument."];
+  if (!body.quantity) problems.quantity = ["Required: enter how much, like 0.5."];
+  for (const field of ["quantity", "limit_price"]) {
+    const value = body[field];
+    if (value && !DECIMAL_TEXT.test(value)) {
+      problems[field] = [`Enter ${FIELD_WORDS[field]}: digits and at most one dot.`];
+    }
+  }
+  return problems;
+}
+
+/** The edge-api's wording, said as a person would. */
+export function plainWords(field, text) {
+  const words = FIELD_WORDS[field];
+  if (words && /decimal number|valid number|not a number/i.test(text)) {
+    return `Enter ${words}: digits and at most one dot.`;
+  }
+  if (/this field is required|may not be (null|blank)/i.test(text)) return "Required.";
+  return text;
 }

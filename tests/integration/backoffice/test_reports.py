@@ -52,6 +52,7 @@ def test_the_trial_balance_sums_to_zero_per_asset(projected, staff_client):
     page = staff_client.get("/reports/trial-balance").content.decode()
     assert "every asset sums to zero" in page
     assert page.count('<span class="badge ok">balanced</span>') == 3
+    assert ">970,021.051</td>" in page  # people read thousands separators; the CSV stays plain
     table = rows(staff_client.get("/reports/trial-balance.csv"))
     assert table[0] == ["asset", "account", "balance"]
     assert ["BTC", trader, "103"] in table
@@ -74,7 +75,7 @@ def test_positions_with_realized_and_unrealized_pnl(projected, staff_client):
     # Marked at the mid of the best bid (SIM-B 9975) and best ask (SIM-A 9980).
     assert (line.mark, line.realized_pnl, line.unrealized_pnl) == (D("9977.5"), 0, D("-16.5"))
     page = staff_client.get("/reports/positions").content.decode()
-    assert '<td class="num average-cost">9983</td>' in page
+    assert '<td class="num average-cost">9,983</td>' in page
     table = rows(staff_client.get("/reports/positions.csv"))
     assert table == [
         [
@@ -103,7 +104,7 @@ def test_fills_by_venue_and_day_with_fees(projected, staff_client):
         ["2026-11-25", "SIM-B", "BTC-USD", "1", "1.8", "17973", "17.973", "USD"],
     ]
     page = staff_client.get("/reports/fills").content.decode()
-    assert '<td class="num notional">17973</td>' in page
+    assert '<td class="num notional">17,973</td>' in page
 
 
 def test_reconciliation_matches_after_a_rebuild(projected, staff_client):

@@ -1,0 +1,30 @@
+"""The header's links and a user's home page, by role (backoffice/roles.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from backoffice import roles
+
+register = template.Library()
+
+
+@register.simple_tag
+def nav_links(user: Any, path: str) -> list[dict[str, Any]]:
+    """The links `user` may follow, each marked current when `path` is under it."""
+    found = []
+    for label, url in roles.links(user):
+        section = "/" + url.strip("/").split("/")[0] + "/"  # "/ops/pools" -> "/ops/"
+        current = path == "/" if url == "/" else path.startswith(section)
+        found.append({"label": label, "url": url, "current": current})
+    return found
+
+
+@register.simple_tag
+def home_url(user: Any) -> str:
+    """Where "back" leads: the user's home page (the sign-in page when signed out)."""
+    if not getattr(user, "is_authenticated", False):
+        return "/login"
+    return roles.home(user) or "/"
