@@ -160,7 +160,7 @@ class EmbeddedDatabase:
                         return True
             return False
         finally:
-            conn.close()
+            pool.disconnect(conn)
 
     def close(self) -> None:
         """Close idle connections now; those of open transactions close when they end."""
