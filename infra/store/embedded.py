@@ -76,6 +76,7 @@ _LOG = "INSERT INTO commit_log VALUES (?, ?, ?)"
 _MARK = "SELECT value FROM meta WHERE name = ?"
 _SET_META = "INSERT OR REPLACE INTO meta VALUES (?, ?)"
 _TRIM = "DELETE FROM commit_log WHERE version <= ?"
+PAGE_SIZE = 4096
 TRIM_EVERY = 64  # commits between looks at whether commit_log can be trimmed
 HISTORY_S = TRANSACTION_TIME_LIMIT_S + 1.0  # how long a commit's write set is kept
 _CLEAR_RANGE = "DELETE FROM kv WHERE key >= ? AND key < ?"
@@ -118,6 +119,7 @@ class EmbeddedDatabase:
         self._random = random.Random(seed)
         self.pool = ConnectionPool(self.path, _setup_connection)
         cursor = self.pool.acquire()
+        cursor.execute(f"PRAGMA page_size={PAGE_SIZE}")  # a new file only; an old keeps its own
         cursor.execute("PRAGMA journal_mode=WAL")  # persistent: recorded in the file
         for statement in _SCHEMA:
             cursor.execute(statement)
