@@ -28,8 +28,8 @@ from trading.services.execution import apply_execution_report
 from trading.services.place import PlaceOrder, place_order
 
 OTHER_TRADER = "T2"
-INGEST_REPORTS = 1500  # per ingest process in the two-process figure
-RAW_FILLS = 3000
+INGEST_REPORTS = 1000  # per ingest process in the two-process figure
+RAW_FILLS = 2000
 
 
 class _Recorder:
@@ -172,13 +172,17 @@ def _figure(name: str, value: float, unit: str, goal: float | None, **extra: Any
     return {"name": name, "value": round(value, 1), "unit": unit, "goal": goal, **extra}
 
 
+def _times(core: dict[str, float], name: str) -> dict[str, float]:
+    return {"wall_s": round(core[f"{name}_wall_s"], 2), "cpu_s": round(core[f"{name}_cpu_s"], 2)}
+
+
 def figures() -> list[dict[str, Any]]:
     """Every trading-core figure of this run, each beside what it is compared with."""
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        core = bench_core()
+        core = bench_core(orders=2000)
         raw = raw_sqlite_fills_per_s(folder)
-        orm = bench_orm_ledger()["orm_fills_per_s"]
+        orm = bench_orm_ledger(fills=500)["orm_fills_per_s"]
         ingest = ingest_processes(folder)
     one, two = ingest["one"], ingest["two"]
     return [
@@ -188,6 +192,7 @@ def figures() -> list[dict[str, Any]]:
             "reports/s",
             3000,
             better="higher",
+            **_times(core, "apply_execution_report"),
             compared_with=[
                 "trading_core.raw_sqlite3_same_rows_per_s",
                 "trading_core.orm_ledger_fills_per_s",
@@ -199,6 +204,7 @@ def figures() -> list[dict[str, Any]]:
             f"reports/s (batches of {core['batch_size']})",
             10000,
             better="higher",
+            **_times(core, "apply_execution_report_batched"),
         ),
         _figure(
             "trading_core.place_order_per_s",
@@ -206,6 +212,7 @@ def figures() -> list[dict[str, Any]]:
             "orders/s",
             3000,
             better="higher",
+            **_times(core, "place_order"),
         ),
         _figure("trading_core.raw_sqlite3_same_rows_per_s", raw, "fills/s", None, better="higher"),
         _figure(
