@@ -67,7 +67,19 @@ def _place(db: Any, trader: str, n: int, prefix: str) -> list[str]:
 
 
 def _fill(order_id: str) -> Any:
-    return report(order_id, "EA-1", "SIM-A", "trade", cum="0.001", qty="0.001", price="9980")
+    """A fill of 0.001 on the order's first attempt, with ids unique to the order (the builder's
+    own counter starts again in every process: two ingest processes would send the same ids)."""
+    return report(
+        order_id,
+        "EA-1",
+        "SIM-A",
+        "trade",
+        cum="0.001",
+        qty="0.001",
+        price="9980",
+        exec_id=f"{order_id}-E1",
+        venue_fill_id=f"{order_id}-F1",
+    )
 
 
 def raw_sqlite_fills_per_s(folder: Path, fills: int = RAW_FILLS) -> float:
