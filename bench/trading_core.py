@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from bench.core import bench_core
-from bench.orm_ledger import bench_orm_ledger
 from infra.store import open_database
 from infra.store.api import Transaction, run
 from tests.support.reports import NOW, report
@@ -197,6 +196,8 @@ def _times(core: dict[str, float], name: str) -> dict[str, float]:
 
 def figures() -> list[dict[str, Any]]:
     """Every trading-core figure of this run, each beside what it is compared with."""
+    from bench.orm_ledger import bench_orm_ledger  # Django models: not in the ingest children
+
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         core = bench_core(orders=2000)
