@@ -11,10 +11,7 @@
   not_committed. Otherwise it writes, and records its own write set under its version.
   Transactions on disjoint keys (two ingest processes on different orders) both commit; blind
   writes (no reads, e.g. atomic adds) never conflict.
-- `commit_log` is bounded: rows older than the 5 s transaction limit (plus a margin) are
-  trimmed, and the highest trimmed version is kept as `horizon`: a transaction that read
-  before it cannot be checked and is refused with 1007 transaction_too_old, as FoundationDB
-  refuses a read version older than its MVCC window.
+- `commit_log` (commit_log.py) is bounded to the 5 s limit's history; older reads get 1007.
 - Safe across threads and processes: connections are pooled per process (sqlite_pool.py), a
   transaction holding one from its first read (or its commit) to its end; SQLite's WAL locking
   orders processes.
@@ -30,6 +27,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from infra.store import commit_log
 from infra.store.api import (
     CLIENT_INVALID_OPERATION,
     COMMIT_UNKNOWN_RESULT,
@@ -69,16 +67,7 @@ _SCHEMA = (
 _GET = "SELECT value FROM kv WHERE key = ?"
 _RANGE = "SELECT key, value FROM kv WHERE key >= ? AND key < ? ORDER BY key LIMIT ?"
 _RANGE_REVERSE = "SELECT key, value FROM kv WHERE key >= ? AND key < ? ORDER BY key DESC LIMIT ?"
-_READ_VERSION = "SELECT max(version) FROM commit_log"
-_HORIZON = "SELECT value FROM meta WHERE name = 'horizon'"
-_WRITES_AFTER = "SELECT writes FROM commit_log WHERE version > ?"
-_LOG = "INSERT INTO commit_log VALUES (?, ?, ?)"
-_MARK = "SELECT value FROM meta WHERE name = ?"
-_SET_META = "INSERT OR REPLACE INTO meta VALUES (?, ?)"
-_TRIM = "DELETE FROM commit_log WHERE version <= ?"
 PAGE_SIZE = 4096
-TRIM_EVERY = 64  # commits between looks at whether commit_log can be trimmed
-HISTORY_S = TRANSACTION_TIME_LIMIT_S + 1.0  # how long a commit's write set is kept
 _CLEAR_RANGE = "DELETE FROM kv WHERE key >= ? AND key < ?"
 _DELETE = "DELETE FROM kv WHERE key = ?"
 _SET = "INSERT INTO kv VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
@@ -245,7 +234,9 @@ class EmbeddedTransaction:
         if cursor is None:
             cursor = self._cursor = self._db.pool.acquire()
             cursor.execute("BEGIN")
-            self._read_version = cursor.execute(_READ_VERSION).fetchone()[0]  # the snapshot
+            self._read_version = cursor.execute(commit_log.READ_VERSION).fetchone()[
+                0
+            ]  # the snapshot
             self._read_at = self._db.clock()
         elif self._db.clock() - self._read_at > self._db.time_limit_s:
             raise FDBError(TRANSACTION_TOO_OLD)
@@ -376,15 +367,12 @@ class EmbeddedTransaction:
             else:
                 cursor.execute("ROLLBACK")  # the snapshot ends; the read set is checked instead
             cursor.execute("BEGIN IMMEDIATE")  # waits for the write lock
-            latest: int = cursor.execute(_READ_VERSION).fetchone()[0]
+            latest: int = cursor.execute(commit_log.READ_VERSION).fetchone()[0]
             if self._reads and latest != self._read_version:
-                self._check_conflicts(cursor)
+                commit_log.check(cursor, self._read_version, self._reads)
             version = latest + 1
             stamp = version.to_bytes(8, "big") + b"\x00\x00"
-            written = _write_buffer(cursor, self._buffer, stamp)
-            cursor.execute(_LOG, (version, time.time(), written))
-            if version % TRIM_EVERY == 0:
-                _trim(cursor, version)
+            commit_log.record(cursor, version, _write_buffer(cursor, self._buffer, stamp))
             if fault == _UNKNOWN_DROPPED:
                 raise FDBError(COMMIT_UNKNOWN_RESULT)  # _end() rolls back
             cursor.execute("COMMIT")
@@ -393,15 +381,6 @@ class EmbeddedTransaction:
                 raise FDBError(NOT_COMMITTED) from None
             raise
         return stamp
-
-    def _check_conflicts(self, cursor: sqlite3.Cursor) -> None:
-        """1020 if a commit after our read version wrote what we read (1007 if forgotten)."""
-        if cursor.execute(_HORIZON).fetchone()[0] > self._read_version:
-            raise FDBError(TRANSACTION_TOO_OLD)
-        reads = self._reads
-        for (written,) in cursor.execute(_WRITES_AFTER, (self._read_version,)).fetchall():
-            if reads.conflicts_with(written):
-                raise FDBError(NOT_COMMITTED)
 
     def reset(self) -> None:
         self._end()
@@ -426,20 +405,6 @@ def _stored_rows(
             end = rows[-1][0]
         else:
             begin = rows[-1][0] + b"\x00"
-
-
-def _trim(cursor: sqlite3.Cursor, version: int) -> None:
-    """Forget write sets older than HISTORY_S: mark a version now, trim up to it later."""
-    now_ms = int(time.time() * 1000)
-    mark = cursor.execute(_MARK, ("mark_version",)).fetchone()
-    marked_at = cursor.execute(_MARK, ("mark_at",)).fetchone()
-    if mark is not None and marked_at is not None:
-        if now_ms - marked_at[0] < HISTORY_S * 1000:
-            return
-        cursor.execute(_TRIM, (mark[0],))
-        cursor.execute(_SET_META, ("horizon", mark[0]))
-    cursor.execute(_SET_META, ("mark_version", version - 1))
-    cursor.execute(_SET_META, ("mark_at", now_ms))
 
 
 def _write_buffer(cursor: sqlite3.Cursor, buffer: WriteBuffer, stamp: bytes) -> bytes:

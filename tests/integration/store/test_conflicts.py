@@ -7,7 +7,7 @@ import struct
 
 import pytest
 
-from infra.store import embedded
+from infra.store import commit_log
 from infra.store.api import NOT_COMMITTED, TRANSACTION_TOO_OLD, FDBError, key_range, run
 from tests.integration.store import workers
 
@@ -110,16 +110,16 @@ def test_a_reader_of_a_counter_conflicts_with_a_later_add(db, space):
 
 def test_a_read_version_older_than_the_kept_history_is_too_old(backend, db, space, monkeypatch):
     backend.require_embedded("the embedded store's commit history is trimmed by this test")
-    monkeypatch.setattr(embedded, "HISTORY_S", 0.0)
+    monkeypatch.setattr(commit_log, "HISTORY_S", 0.0)
     key, counter = space.pack(("k",)), space.pack(("counter",))
     old = db.create_transaction()
     old.set(key, (old.get(key) or b"") + b"x")
-    for _ in range(3 * embedded.TRIM_EVERY):  # blind commits; the history behind them is trimmed
+    for _ in range(3 * commit_log.TRIM_EVERY):  # blind commits; the history behind them is trimmed
         run(db, lambda tr: tr.add(counter, 1))
     assert _refused(old) == TRANSACTION_TOO_OLD  # retryable: run() would read again
     cursor = db.pool.acquire()
     kept = cursor.execute("SELECT count(*) FROM commit_log").fetchone()[0]
     db.pool.release(cursor)
-    assert kept <= 2 * embedded.TRIM_EVERY
+    assert kept <= 2 * commit_log.TRIM_EVERY
     run(db, lambda tr: tr.set(key, (tr.get(key) or b"") + b"y"))
     assert run(db, lambda tr: tr.get(key)) == b"y"
