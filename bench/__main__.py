@@ -22,14 +22,12 @@ import django  # noqa: E402
 
 django.setup()
 
-from bench import report  # noqa: E402
-from bench.core import bench_core  # noqa: E402
-from bench.orm_ledger import bench_orm_ledger  # noqa: E402
+from bench import report, trading_core  # noqa: E402
 from bench.store_bench import bench_store  # noqa: E402
 
 REPORT = Path(os.environ.get("VAR_DIR", "var")) / "bench" / "report.md"
 # Each module's section, in this order; a module that is not there is skipped.
-MODULES = ("bench.e2e", "bench.ws_bench", "bench.edge", "bench.store_figures")
+MODULES = ("bench.e2e", "bench.ws_bench")
 
 
 def _chart(path: Path) -> Path | None:
@@ -74,40 +72,16 @@ def main() -> int:
         f"Python {sys.version.split()[0]}.",
         "",
     ]
-    core = bench_core()
-    orm = bench_orm_ledger()
+    core = trading_core.figures()  # trading-core and the store, each beside its comparison
+    report.extend(core)
+    lines += trading_core.section(core)
     with tempfile.TemporaryDirectory() as folder:
         store = bench_store(str(Path(folder) / "store.sqlite3"))
     lines += [
-        "## trading-core on the embedded store (one process)",
-        "",
-        "| figure | value | goal |",
-        "| --- | ---: | ---: |",
-        f"| place_order / s | {core['place_order_per_s']:,.0f} | |",
-        f"| apply_execution_report / s (one txn each) | {core['apply_execution_report_per_s']:,.0f} | 3,000 |",
-        f"| apply_execution_report / s (batches of {core['batch_size']}) | {core['apply_execution_report_batched_per_s']:,.0f} | 10,000 |",
-        f"| same fills through a Django-ORM ledger on PostgreSQL / s | {orm['orm_fills_per_s']:,.0f} | |",
-        f"| the store alone: small transactions / s ({store['reads_per_transaction']} reads, {store['writes_per_transaction']} writes) | {store['store_transactions_per_s']:,.0f} | |",
-        f"| ratio store / ORM (one txn each) | {core['apply_execution_report_per_s'] / orm['orm_fills_per_s']:.2f} | |",
+        f"The store alone: {store['store_transactions_per_s']:,.0f} small transactions / s "
+        f"({store['reads_per_transaction']} reads, {store['writes_per_transaction']} writes).",
         "",
     ]
-    for name, value, goal in (
-        ("place_order_per_s", core["place_order_per_s"], 3000),
-        ("apply_execution_report_per_s", core["apply_execution_report_per_s"], 3000),
-        (
-            "apply_execution_report_batched_per_s",
-            core["apply_execution_report_batched_per_s"],
-            10000,
-        ),
-    ):
-        report.add(
-            name,
-            value,
-            "1/s",
-            goal,
-            "higher",
-            compared_with={"orm_fills_per_s": round(orm["orm_fills_per_s"], 1)},
-        )
     for name in MODULES:
         try:
             module = __import__(name, fromlist=["section"])

@@ -26,32 +26,38 @@ def bench_core(orders: int = 3000, batch: int = 50) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
         db = seeded_store(Path(folder))
         try:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             ids = _place(db, orders, "a")
-            place_s = time.perf_counter() - started
+            place_s, place_cpu = time.perf_counter() - started, time.process_time() - cpu
             fills = [
                 report(o, "EA-1", "SIM-A", "trade", cum="0.001", qty="0.001", price="9980")
                 for o in ids
             ]
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             for fill in fills:
                 run(db, lambda tr, f=fill: apply_execution_report(tr, f, NOW))
-            single_s = time.perf_counter() - started
+            single_s, single_cpu = time.perf_counter() - started, time.process_time() - cpu
             more = [
                 report(o, "EA-1", "SIM-A", "trade", cum="0.002", qty="0.001", price="9980")
                 for o in ids
             ]
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             for i in range(0, len(more), batch):
                 chunk = more[i : i + batch]
                 run(db, lambda tr, c=chunk: apply_execution_reports(tr, c, NOW))
-            batched_s = time.perf_counter() - started
+            batched_s, batched_cpu = time.perf_counter() - started, time.process_time() - cpu
         finally:
             db.close()
     return {
         "place_order_per_s": orders / place_s,
         "apply_execution_report_per_s": orders / single_s,
         "apply_execution_report_batched_per_s": orders / batched_s,
+        "place_order_wall_s": place_s,
+        "place_order_cpu_s": place_cpu,
+        "apply_execution_report_wall_s": single_s,
+        "apply_execution_report_cpu_s": single_cpu,
+        "apply_execution_report_batched_wall_s": batched_s,
+        "apply_execution_report_batched_cpu_s": batched_cpu,
         "batch_size": batch,
         "orders": orders,
     }

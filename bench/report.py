@@ -38,6 +38,12 @@ def add(
     FIGURES[name] = figure
 
 
+def extend(figures: list[dict[str, Any]]) -> None:
+    """Record figures a module built whole (each with at least the fields `add` writes)."""
+    for figure in figures:
+        FIGURES[figure["name"]] = figure
+
+
 def met(figure: dict[str, Any]) -> bool | None:
     if figure["goal"] is None or figure["value"] is None:
         return None

@@ -2,13 +2,16 @@
 
 - Keys are BLOBs in a WITHOUT ROWID table; SQLite compares BLOBs with memcmp, which is exactly
   FoundationDB's bytewise key order.
-- Strictly serializable, optimistically: a transaction's reads run in one deferred SQLite read
-  transaction (one snapshot, taken at its first read); its writes are buffered (writes.py) and
-  read back by itself. At commit, a transaction that read upgrades that same SQLite transaction
-  to a writer: if anyone committed since its snapshot SQLite refuses (SQLITE_BUSY_SNAPSHOT)
-  and we raise 1020 not_committed, as FoundationDB does on a conflict. Conflicts are
-  whole-store, not per key: coarser, never wrong. Blind writes (no reads, e.g. atomic adds)
-  take the write lock and apply, so they never conflict.
+- Strictly serializable, optimistically, with per-key conflicts as FoundationDB's resolver
+  (conflicts.py): a transaction's reads run in one deferred SQLite read transaction (one
+  snapshot, taken at its first read, whose version is the newest in `commit_log`) and are
+  remembered as its read set; its writes are buffered (writes.py) and read back by itself. At
+  commit it ends the snapshot, takes the write lock (BEGIN IMMEDIATE) and checks its read set
+  against the write sets of the commits after its read version: any overlap is 1020
+  not_committed. Otherwise it writes, and records its own write set under its version.
+  Transactions on disjoint keys (two ingest processes on different orders) both commit; blind
+  writes (no reads, e.g. atomic adds) never conflict.
+- `commit_log` (commit_log.py) is bounded to the 5 s limit's history; older reads get 1007.
 - Safe across threads and processes: connections are pooled per process (sqlite_pool.py), a
   transaction holding one from its first read (or its commit) to its end; SQLite's WAL locking
   orders processes.
@@ -24,6 +27,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from infra.store import commit_log
 from infra.store.api import (
     CLIENT_INVALID_OPERATION,
     COMMIT_UNKNOWN_RESULT,
@@ -40,6 +44,7 @@ from infra.store.api import (
     FDBError,
     check_sizes,
 )
+from infra.store.conflicts import ReadSet, encode_writes
 from infra.store.sqlite_pool import ConnectionPool
 from infra.store.writes import VERSIONSTAMP_BYTES, StampedKey, WriteBuffer, add_le, resolve
 
@@ -52,12 +57,17 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS kv (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
     "INSERT OR IGNORE INTO meta VALUES ('version', 0)",
+    "INSERT OR IGNORE INTO meta VALUES ('horizon', 0)",
+    "CREATE TABLE IF NOT EXISTS commit_log"
+    " (version INTEGER PRIMARY KEY, at REAL NOT NULL, writes BLOB NOT NULL)",
+    # A store from before commit_log goes on from its last version.
+    "INSERT INTO commit_log SELECT value, 0, x'929090' FROM meta WHERE name = 'version'"
+    " AND NOT EXISTS (SELECT 1 FROM commit_log)",
 )
 _GET = "SELECT value FROM kv WHERE key = ?"
 _RANGE = "SELECT key, value FROM kv WHERE key >= ? AND key < ? ORDER BY key LIMIT ?"
 _RANGE_REVERSE = "SELECT key, value FROM kv WHERE key >= ? AND key < ? ORDER BY key DESC LIMIT ?"
-_READ_VERSION = "SELECT value FROM meta WHERE name = 'version'"
-_BUMP_VERSION = "UPDATE meta SET value = value + 1 WHERE name = 'version' RETURNING value"
+PAGE_SIZE = 4096
 _CLEAR_RANGE = "DELETE FROM kv WHERE key >= ? AND key < ?"
 _DELETE = "DELETE FROM kv WHERE key = ?"
 _SET = "INSERT INTO kv VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
@@ -98,6 +108,7 @@ class EmbeddedDatabase:
         self._random = random.Random(seed)
         self.pool = ConnectionPool(self.path, _setup_connection)
         cursor = self.pool.acquire()
+        cursor.execute(f"PRAGMA page_size={PAGE_SIZE}")  # a new file only; an old keeps its own
         cursor.execute("PRAGMA journal_mode=WAL")  # persistent: recorded in the file
         for statement in _SCHEMA:
             cursor.execute(statement)
@@ -140,7 +151,7 @@ class EmbeddedDatabase:
                         return True
             return False
         finally:
-            conn.close()
+            pool.disconnect(conn)
 
     def close(self) -> None:
         """Close idle connections now; those of open transactions close when they end."""
@@ -182,6 +193,8 @@ class EmbeddedTransaction:
         "_db",
         "_cursor",
         "_read_at",
+        "_read_version",
+        "_reads",
         "_buffer",
         "_size",
         "_stamp",
@@ -193,6 +206,8 @@ class EmbeddedTransaction:
         self._db = db
         self._cursor: sqlite3.Cursor | None = None  # held from the first read to the end
         self._read_at = 0.0
+        self._read_version = 0
+        self._reads = ReadSet()
         self._buffer = WriteBuffer()
         self._size = 0
         self._stamp = _Versionstamp()
@@ -219,14 +234,17 @@ class EmbeddedTransaction:
         if cursor is None:
             cursor = self._cursor = self._db.pool.acquire()
             cursor.execute("BEGIN")
+            self._read_version = cursor.execute(commit_log.READ_VERSION).fetchone()[
+                0
+            ]  # the snapshot
             self._read_at = self._db.clock()
         elif self._db.clock() - self._read_at > self._db.time_limit_s:
             raise FDBError(TRANSACTION_TOO_OLD)
         return cursor
 
     def get_read_version(self) -> int:
-        row = self._reader().execute(_READ_VERSION).fetchone()
-        return int(row[0])
+        self._reader()
+        return self._read_version
 
     def get(self, key: bytes) -> bytes | None:
         if key >= _MAX_KEY:
@@ -242,6 +260,7 @@ class EmbeddedTransaction:
         if len(key) <= KEY_SIZE_LIMIT:  # no longer key can exist (FoundationDB answers so too)
             row = cursor.execute(_GET, (key,)).fetchone()
             stored = None if row is None else row[0]
+        self._reads.points.add(key)
         return stored if entry is _UNBUFFERED else resolve(entry, stored)  # type: ignore[arg-type]
 
     def get_range(
@@ -255,10 +274,18 @@ class EmbeddedTransaction:
         buffer = self._buffer
         if not (buffer.entries or buffer.cleared):
             sql = _RANGE_REVERSE if reverse else _RANGE
-            return cursor.execute(sql, (begin, end, limit or -1)).fetchall()
-        batch = limit + len(buffer.entries) if limit else -1
-        rows = _stored_rows(cursor, begin, end, reverse, batch)
-        return buffer.merge(rows, begin, end, limit, reverse)
+            result = cursor.execute(sql, (begin, end, limit or -1)).fetchall()
+        else:
+            batch = limit + len(buffer.entries) if limit else -1
+            rows = _stored_rows(cursor, begin, end, reverse, batch)
+            result = buffer.merge(rows, begin, end, limit, reverse)
+        if limit and len(result) == limit:  # read only as far as the last row returned
+            if reverse:
+                begin = result[-1][0]
+            else:
+                end = result[-1][0] + b"\x00"
+        self._reads.ranges.append((begin, end))
+        return result
 
     # --- writes -----------------------------------------------------------------------------
     def _write(self, key: bytes, value: bytes | None, size: int) -> None:
@@ -335,13 +362,17 @@ class EmbeddedTransaction:
         """Write the buffer in one SQLite write transaction; its commit version's stamp."""
         cursor = self._cursor
         try:
-            if cursor is None:  # blind writes: wait for the write lock, nothing can conflict
+            if cursor is None:
                 cursor = self._cursor = self._db.pool.acquire()
-                cursor.execute("BEGIN IMMEDIATE")
-            # The first write upgrades a reader's snapshot, or fails if it is stale.
-            version: int = cursor.execute(_BUMP_VERSION).fetchone()[0]
+            else:
+                cursor.execute("ROLLBACK")  # the snapshot ends; the read set is checked instead
+            cursor.execute("BEGIN IMMEDIATE")  # waits for the write lock
+            latest: int = cursor.execute(commit_log.READ_VERSION).fetchone()[0]
+            if self._reads and latest != self._read_version:
+                commit_log.check(cursor, self._read_version, self._reads)
+            version = latest + 1
             stamp = version.to_bytes(8, "big") + b"\x00\x00"
-            _write_buffer(cursor, self._buffer, stamp)
+            commit_log.record(cursor, version, _write_buffer(cursor, self._buffer, stamp))
             if fault == _UNKNOWN_DROPPED:
                 raise FDBError(COMMIT_UNKNOWN_RESULT)  # _end() rolls back
             cursor.execute("COMMIT")
@@ -353,6 +384,7 @@ class EmbeddedTransaction:
 
     def reset(self) -> None:
         self._end()
+        self._reads = ReadSet()
         self._buffer = WriteBuffer()
         self._size = 0
         self._stamp = _Versionstamp()
@@ -375,8 +407,10 @@ def _stored_rows(
             begin = rows[-1][0] + b"\x00"
 
 
-def _write_buffer(cursor: sqlite3.Cursor, buffer: WriteBuffer, stamp: bytes) -> None:
-    """Apply the net effect of the buffered writes: range clears, then keys, then stamps."""
+def _write_buffer(cursor: sqlite3.Cursor, buffer: WriteBuffer, stamp: bytes) -> bytes:
+    """Apply the net effect of the buffered writes: range clears, then keys, then stamps.
+
+    Returns the transaction's write conflict set, encoded for commit_log."""
     for begin, end in buffer.cleared:
         cursor.execute(_CLEAR_RANGE, (begin, end))
     sets, deletes, adds = buffer.net_effect()
@@ -386,6 +420,10 @@ def _write_buffer(cursor: sqlite3.Cursor, buffer: WriteBuffer, stamp: bytes) -> 
         cursor.executemany(_SET, sets)
     if adds:
         cursor.executemany(_ADD, adds)
+    points = list(buffer.entries)
     if buffer.stamped:
         final = [(s.final_key(stamp), s.value) for s in buffer.stamped]
-        cursor.executemany(_SET, [(key, value) for key, value in final if key is not None])
+        stamped = [(key, value) for key, value in final if key is not None]
+        cursor.executemany(_SET, stamped)
+        points += [key for key, _ in stamped]
+    return encode_writes(points, buffer.cleared)

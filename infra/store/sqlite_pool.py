@@ -5,7 +5,12 @@
   none pays for opening a connection.
 - Fork-aware: SQLite forbids using a connection in a child of the process that opened it, so a
   forked child leaves every inherited connection alone (never used, never closed) and opens its
-  own.
+  own. And a child inherits SQLite's mutexes and its in-memory lock tables in whatever state
+  another thread left them: forked while a thread was opening, using or closing a connection,
+  it can hang on its first allocation or lock. So the pool opens and closes connections under
+  its lock, the checkpointer does all its SQLite work under `checkpointing`, and fork() waits
+  for both (a transaction's own statements run in the thread that would fork, or are the
+  application's to keep away from fork()).
 - Checkpointed off the commit path: with synchronous=NORMAL a WAL checkpoint is where SQLite
   fsyncs, and inside a commit it costs that transaction milliseconds. A background thread
   checkpoints (PASSIVE: it never blocks readers or writers) after commits; SQLite's own
@@ -26,6 +31,10 @@ CHECKPOINT_INTERVAL_S = 0.02
 AUTOCHECKPOINT_PAGES = 4000  # 16 MB of WAL before a committer checkpoints itself
 
 _POOLS: weakref.WeakSet[ConnectionPool] = weakref.WeakSet()
+_POOLS_LOCK = threading.Lock()  # held across fork(): no pool is half made in the child
+# The `checkpointing` lock of every running checkpointer, also of a pool already dropped
+# whose thread is still closing its connection: fork() waits for each.
+_CHECKPOINTERS: set[threading.Lock] = set()
 _INHERITED: list[sqlite3.Cursor] = []  # a fork child's inherited connections: kept, unused
 
 
@@ -37,7 +46,8 @@ class ConnectionPool:
         self._setup = setup
         self._closed = False
         self._reset()
-        _POOLS.add(self)
+        with _POOLS_LOCK:
+            _POOLS.add(self)
 
     def _reset(self) -> None:
         """No connections, no checkpointer: at open, and in a fork child."""
@@ -51,6 +61,16 @@ class ConnectionPool:
         self.commits = 0
 
     def connect(self) -> sqlite3.Connection:
+        """A new connection, opened while no fork() can copy it half made."""
+        with self._lock:
+            return self._connect()
+
+    def disconnect(self, conn: sqlite3.Connection) -> None:
+        """Close a connection from connect(), while no fork() can copy it half closed."""
+        with self._lock:
+            conn.close()
+
+    def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
             self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
         )
@@ -65,10 +85,9 @@ class ConnectionPool:
                 raise RuntimeError("the store is closed")
             if self._idle:
                 return self._idle.pop()
-        cursor = self.connect().cursor()
-        with self._lock:
+            cursor = self._connect().cursor()
             self._mine.add(cursor)
-        return cursor
+            return cursor
 
     def release(self, cursor: sqlite3.Cursor) -> None:
         """Take a connection back, ending whatever SQLite transaction it still has open."""
@@ -84,11 +103,11 @@ class ConnectionPool:
                 cursor.execute("ROLLBACK")
         except sqlite3.Error:
             keep = False
-        if keep:
-            with self._lock:
+        with self._lock:
+            if keep:
                 self._idle.append(cursor)
-        else:
-            cursor.connection.close()
+            else:
+                cursor.connection.close()
 
     def note_commit(self) -> None:
         """Wake this process's watchers, and make sure someone checkpoints."""
@@ -118,9 +137,9 @@ class ConnectionPool:
             idle, self._idle = self._idle, []
             self._mine.difference_update(idle)
             checkpointer = self._checkpointer
+            for cursor in idle:
+                cursor.connection.close()
         self._stop.set()
-        for cursor in idle:
-            cursor.connection.close()
         if checkpointer is not None and checkpointer is not threading.current_thread():
             checkpointer.join(timeout=BUSY_TIMEOUT_S)
 
@@ -134,8 +153,25 @@ def _checkpoint_after_commits(pool_ref: weakref.ref[ConnectionPool], stop: threa
     pool = pool_ref()
     if pool is None:
         return
+    checkpointing = pool.checkpointing
+    with _POOLS_LOCK:
+        _CHECKPOINTERS.add(checkpointing)
     try:
-        conn = pool.connect()
+        _checkpoint_with(pool_ref, stop, pool, checkpointing)
+    finally:
+        with _POOLS_LOCK:
+            _CHECKPOINTERS.discard(checkpointing)
+
+
+def _checkpoint_with(
+    pool_ref: weakref.ref[ConnectionPool],
+    stop: threading.Event,
+    pool: ConnectionPool | None,
+    checkpointing: threading.Lock,
+) -> None:
+    try:
+        with checkpointing:
+            conn = pool._connect()  # type: ignore[union-attr]
     except sqlite3.Error:
         return
     del pool
@@ -154,30 +190,44 @@ def _checkpoint_after_commits(pool_ref: weakref.ref[ConnectionPool], stop: threa
     except sqlite3.Error:
         return
     finally:
-        conn.close()
+        with checkpointing:
+            conn.close()
 
 
 _forking: list[ConnectionPool] = []
+_held: list[threading.Lock] = []
 
 
 def _before_fork() -> None:
-    """Fork only while no checkpointer is inside SQLite, whose mutexes the child inherits."""
+    """Fork only while no pool opens or closes a connection and no checkpointer is inside
+    SQLite, whose mutexes and lock tables the child inherits."""
+    _POOLS_LOCK.acquire()
     _forking[:] = list(_POOLS)
     for pool in _forking:
-        pool.checkpointing.acquire()
+        pool._lock.acquire()
+    _held[:] = list(_CHECKPOINTERS | {pool.checkpointing for pool in _forking})
+    for lock in _held:
+        lock.acquire()
 
 
 def _after_fork_in_parent() -> None:
+    for lock in _held:
+        lock.release()
     for pool in _forking:
-        pool.checkpointing.release()
+        pool._lock.release()
+    _held.clear()
     _forking.clear()
+    _POOLS_LOCK.release()
 
 
 def _after_fork_in_child() -> None:
     for pool in _forking:
         _INHERITED.extend(pool._mine)
-        pool._reset()
+        pool._reset()  # new locks: the inherited ones stay held, unused
     _forking.clear()
+    _held.clear()
+    _CHECKPOINTERS.clear()  # their threads are the parent's
+    _POOLS_LOCK.release()
 
 
 os.register_at_fork(

@@ -13,17 +13,23 @@ model of the store and compare with applying the calls one by one.
 from __future__ import annotations
 
 import bisect
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 VERSIONSTAMP_BYTES = 10
-_KEPT_SORTED_UP_TO = 512  # beyond this many keys, sort on demand instead of on insert
+_KEPT_SORTED_UP_TO = 512
+_U64 = struct.Struct("<Q")
+_MASK64 = (1 << 64) - 1  # beyond this many keys, sort on demand instead of on insert
 
 
 def add_le(current: bytes | None, param: bytes) -> bytes:
     """FoundationDB's ADD: `current` zero-extended or truncated to len(param), plus `param`,
     as little-endian integers wrapping at that width (fdb/fdboptions.py, mutation type 2)."""
     width = len(param)
+    if width == 8 and current is not None and len(current) >= 8:  # the common case: int64
+        total64 = _U64.unpack_from(current)[0] + _U64.unpack(param)[0]
+        return _U64.pack(total64 & _MASK64)
     total = int.from_bytes(current[:width] if current else b"", "little") + int.from_bytes(
         param, "little"
     )

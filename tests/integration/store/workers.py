@@ -40,3 +40,14 @@ def add_until_stopped(target: dict[str, str], key: bytes, stop: Any) -> None:
             run(db, lambda tr: tr.add(key, 1))
     finally:
         db.close()
+
+
+def increment_once(target: dict[str, str], key: bytes) -> None:
+    """One read-modify-write of `key`, first try or fail: used to commit between two steps."""
+    db = open_database(**target)
+    try:
+        tr = db.create_transaction()
+        tr.set(key, str(int(tr.get(key) or b"0") + 1).encode())
+        tr.commit()
+    finally:
+        db.close()

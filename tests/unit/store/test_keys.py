@@ -48,3 +48,19 @@ def test_key_range_of_a_tuple_prefix_excludes_longer_elements():
     begin, end = key_range(pack(("order",)))
     assert begin <= pack(("order", 1, "x")) < end
     assert not begin <= pack(("orders",)) < end  # "orders" is not inside ("order", ...)
+
+
+@given(st.lists(st.text(), max_size=3), st.integers(min_value=0, max_value=65535))
+def test_versionstamped_string_keys_pack_like_the_tuple_layer(items, user_version):
+    from infra.store.keys import Versionstamp, pack_with_versionstamp
+
+    space = Subspace(("outbox",))["message"]
+    t = (*items, Versionstamp(user_version=user_version))
+    assert space.pack_with_versionstamp(t) == pack_with_versionstamp(("outbox", "message", *t))
+
+
+@given(st.lists(elements, max_size=3))
+def test_cached_keys_stay_exact_for_equal_but_different_elements(items):
+    space = Subspace(("c",))
+    for t in (tuple(items), (1,), (True,), (1.0,), ("1",), tuple(items)):
+        assert space.pack(t) == pack(("c", *t))

@@ -90,3 +90,10 @@ def test_add_follows_foundationdbs_width_rules():
     assert add_le(b"\x01", INT64.pack(1)) == INT64.pack(2)  # shorter: zero-extended
     assert add_le(b"\x01" + b"\xff" * 9, INT64.pack(1)) == b"\x02" + b"\xff" * 7  # truncated
     assert add_le(INT64.pack(2**63 - 1), INT64.pack(1)) == INT64.pack(-(2**63))  # wraps
+
+
+@given(st.binary(min_size=8, max_size=12), st.integers(min_value=-(2**63), max_value=2**63 - 1))
+def test_int64_adds_wrap_as_fdb_add(current, delta):
+    param = INT64.pack(delta)
+    expected = ((int.from_bytes(current[:8], "little") + delta) % 2**64).to_bytes(8, "little")
+    assert add_le(current, param) == expected
