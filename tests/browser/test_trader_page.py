@@ -286,14 +286,15 @@ class FakeGateway:
 
 
 class Requests:
-    """The API paths a page asked for (GET), in order."""
+    """The API paths a page asked for (GET, or the method given), in order."""
 
-    def __init__(self, page: Page) -> None:
+    def __init__(self, page: Page, method: str = "GET") -> None:
         self.paths: list[str] = []
+        self.method = method
         page.on("request", self._seen)
 
     def _seen(self, request: Any) -> None:
-        if request.method == "GET" and "/api/v1/" in request.url:
+        if request.method == self.method and "/api/v1/" in request.url:
             self.paths.append(request.url.split("/api/v1", 1)[1])
 
     def count(self, path: str) -> int:
@@ -383,6 +384,7 @@ def test_the_page_shows_the_trader_s_lists_and_places_an_order(trader_page, stor
 
     place_on_ticket(page, quantity="3.0", limit_price="10000")
     expect(page.locator("#ticket-submit")).to_have_text("Buy BTC")
+    posts = Requests(page, "POST")
     page.locator("#ticket-submit").dblclick()  # a double click places one order
     order_id = placed_order_id(page)
     the_row = row(page, order_id)
@@ -393,7 +395,10 @@ def test_the_page_shows_the_trader_s_lists_and_places_an_order(trader_page, stor
     expect(the_row.locator(".attempt")).to_have_text(["EA-1 @ SIM-A 0/3 pending"])
     # The buy's USD is held from acceptance: 3 x 10000 + 0.10% fee.
     expect(page.locator("#balances tr[data-asset='USD'] .held")).to_have_text("30,030")
-    page.wait_for_timeout(300)
+    # A second click's POST would start before the first one's answer: once the ticket is idle
+    # again, every request the double click made has been seen.
+    expect(page.locator("#ticket-submit")).to_be_enabled()
+    assert posts.count("/orders") == 1, posts.paths
     orders = run(store, lambda tr: Repository(tr).trader_order_ids(web_trader["trader_id"]))
     assert len(orders) == 1
     placed = snapshot(store, web_trader["trader_id"], order_id)
@@ -495,9 +500,14 @@ def test_the_blotter_follows_deltas_by_seq(trader_page, store, web_trader):
     expect(page.locator("#balances tr[data-asset='BTC'] .total")).to_have_text("101.2")
     screenshot(page, "trader-page-live-server-partial")
 
-    # Old news (seq <= held) changes nothing and reads nothing.
+    # Old news (seq <= held) changes nothing and reads nothing. Deltas are handled in order, so
+    # once the next one (an order the page does not hold: it reads that order's snapshot) shows,
+    # a read the old one caused would have been seen first.
     gateway.push(seq2)
-    page.wait_for_timeout(300)
+    other = place_in_store(store, trader_id)
+    gateway.push(delta_of(snapshot(store, trader_id, other)))
+    expect(row(page, other).locator(".progress")).to_have_text("0 / 0.5 BTC filled")
+    assert requests.count(f"/orders/{other}") == 1
     expect(progress).to_have_text("1.2 / 3 BTC filled")
     assert requests.count(one) == 0, requests.paths
 
@@ -521,12 +531,6 @@ def test_the_blotter_follows_deltas_by_seq(trader_page, store, web_trader):
     expect(page.locator(f"#fills tr[data-order-id='{order_id}']")).to_have_count(2)
     expect(page.locator("#balances tr[data-asset='BTC'] .total")).to_have_text("103")
     screenshot(page, "trader-page-live-server-filled")
-
-    # A delta of an order the page does not hold: it reads that order's snapshot.
-    other = place_in_store(store, trader_id)
-    gateway.push(delta_of(snapshot(store, trader_id, other)))
-    expect(row(page, other).locator(".progress")).to_have_text("0 / 0.5 BTC filled")
-    assert requests.count(f"/orders/{other}") == 1
 
     # The socket drops: the indicator says so, the page reconnects and reads the list again.
     lists_before = sum(p.startswith("/orders?") for p in requests.paths)
