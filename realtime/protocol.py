@@ -23,6 +23,7 @@ DELTA_FIELDS = (
     "remaining_quantity",
     "average_price",
     "attempts",
+    "updated_at",
     "last_fill",
 )
 CLIENT_MESSAGE_MAX_CHARS = 64 * 1024
