@@ -1,4 +1,3 @@
 """Real services shared by the integration tests of a session: one Kafka-protocol broker."""
 
 from tests.support.kafka import kafka_bootstrap  # noqa: F401 - the session fixture
-from tests.support.store import seeded_db  # noqa: F401 - the seeded store of one test

@@ -10,7 +10,6 @@ import msgspec
 import pytest
 
 from infra.store.api import run
-from tests.support.store import seeded_store
 from trading.ingest import parse_report
 from trading.repository import Repository
 from venues.adapters.sim.parse import (
@@ -93,13 +92,13 @@ def test_a_book_becomes_the_router_s_quote_and_an_empty_side_has_no_price():
 
 
 @pytest.fixture
-def handled(tmp_path):
-    db = seeded_store(tmp_path)
+def handled(seeded_db):
     emitted: list[dict] = []
     flushes: list[int] = []
-    stream = VenueStream(db, "ws://unused", "SIM-A", emitted.append, lambda: flushes.append(1))
-    yield stream, emitted, flushes
-    db.close()
+    stream = VenueStream(
+        seeded_db, "ws://unused", "SIM-A", emitted.append, lambda: flushes.append(1)
+    )
+    return stream, emitted, flushes
 
 
 def cursor(stream: VenueStream) -> tuple[str, int]:
