@@ -504,10 +504,9 @@ def test_the_blotter_follows_deltas_by_seq(trader_page, store, web_trader):
     # once the next one (an order the page does not hold: it reads that order's snapshot) shows,
     # a read the old one caused would have been seen first.
     gateway.push(seq2)
-    other = place_in_store(store, trader_id)
-    gateway.push(delta_of(snapshot(store, trader_id, other)))
-    expect(row(page, other).locator(".progress")).to_have_text("0 / 0.5 BTC filled")
-    assert requests.count(f"/orders/{other}") == 1
+    next_one = place_in_store(store, trader_id)
+    gateway.push(delta_of(snapshot(store, trader_id, next_one)))
+    expect(row(page, next_one).locator(".progress")).to_have_text("0 / 0.5 BTC filled")
     expect(progress).to_have_text("1.2 / 3 BTC filled")
     assert requests.count(one) == 0, requests.paths
 
@@ -531,6 +530,12 @@ def test_the_blotter_follows_deltas_by_seq(trader_page, store, web_trader):
     expect(page.locator(f"#fills tr[data-order-id='{order_id}']")).to_have_count(2)
     expect(page.locator("#balances tr[data-asset='BTC'] .total")).to_have_text("103")
     screenshot(page, "trader-page-live-server-filled")
+
+    # A delta of an order the page does not hold: it reads that order's snapshot.
+    other = place_in_store(store, trader_id)
+    gateway.push(delta_of(snapshot(store, trader_id, other)))
+    expect(row(page, other).locator(".progress")).to_have_text("0 / 0.5 BTC filled")
+    assert requests.count(f"/orders/{other}") == 1
 
     # The socket drops: the indicator says so, the page reconnects and reads the list again.
     lists_before = sum(p.startswith("/orders?") for p in requests.paths)

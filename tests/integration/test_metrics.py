@@ -4,27 +4,32 @@ import pytest
 from prometheus_client import REGISTRY
 
 from infra.metrics_refresh import RefreshedCollector
+from infra.store import use_database
 from infra.store.api import run
 from tests.support.reports import NOW, report
-from tests.support.store import TRADER
+from tests.support.store import TRADER, seeded_store
 from trading.services.execution import apply_execution_report
 from trading.services.place import PlaceOrder, place_order
 
 
-@pytest.fixture(autouse=True)
-def stop_collectors():
-    yield
+@pytest.fixture
+def db(tmp_path):
+    database = seeded_store(tmp_path)
+    use_database(database)
+    yield database
+    use_database(None)
+    database.close()
     for collector in list(REGISTRY._collector_to_names):  # their readers hold DB connections
         if isinstance(collector, RefreshedCollector):
             collector.stop()
 
 
 @pytest.mark.django_db
-def test_metrics_show_orders_by_state_fills_and_the_outbox_backlog(seeded_db, client):
+def test_metrics_show_orders_by_state_fills_and_the_outbox_backlog(db, client):
     command = PlaceOrder(TRADER, "O-m", "BTC-USD", "buy", "3.0", "10000")
-    run(seeded_db, lambda tr: place_order(tr, command, NOW))
+    run(db, lambda tr: place_order(tr, command, NOW))
     fill = report("O-m", "EA-1", "SIM-A", "trade", cum="1.2", qty="1.2", price="9980")
-    run(seeded_db, lambda tr: apply_execution_report(tr, fill, NOW))
+    run(db, lambda tr: apply_execution_report(tr, fill, NOW))
     text = client.get("/metrics").content.decode()
     assert 'trading_orders{state="partially_filled"} 1.0' in text
     assert 'trading_fills_total{venue="SIM-A"} 1.0' in text
