@@ -286,14 +286,15 @@ class FakeGateway:
 
 
 class Requests:
-    """The API paths a page asked for (GET), in order."""
+    """The API paths a page asked for (GET, or the method given), in order."""
 
-    def __init__(self, page: Page) -> None:
+    def __init__(self, page: Page, method: str = "GET") -> None:
         self.paths: list[str] = []
+        self.method = method
         page.on("request", self._seen)
 
     def _seen(self, request: Any) -> None:
-        if request.method == "GET" and "/api/v1/" in request.url:
+        if request.method == self.method and "/api/v1/" in request.url:
             self.paths.append(request.url.split("/api/v1", 1)[1])
 
     def count(self, path: str) -> int:
@@ -383,6 +384,7 @@ def test_the_page_shows_the_trader_s_lists_and_places_an_order(trader_page, stor
 
     place_on_ticket(page, quantity="3.0", limit_price="10000")
     expect(page.locator("#ticket-submit")).to_have_text("Buy BTC")
+    posts = Requests(page, "POST")
     page.locator("#ticket-submit").dblclick()  # a double click places one order
     order_id = placed_order_id(page)
     the_row = row(page, order_id)
@@ -393,7 +395,10 @@ def test_the_page_shows_the_trader_s_lists_and_places_an_order(trader_page, stor
     expect(the_row.locator(".attempt")).to_have_text(["EA-1 @ SIM-A 0/3 pending"])
     # The buy's USD is held from acceptance: 3 x 10000 + 0.10% fee.
     expect(page.locator("#balances tr[data-asset='USD'] .held")).to_have_text("30,030")
-    page.wait_for_timeout(300)
+    # A second click's POST would start before the first one's answer: once the ticket is idle
+    # again, every request the double click made has been seen.
+    expect(page.locator("#ticket-submit")).to_be_enabled()
+    assert posts.count("/orders") == 1, posts.paths
     orders = run(store, lambda tr: Repository(tr).trader_order_ids(web_trader["trader_id"]))
     assert len(orders) == 1
     placed = snapshot(store, web_trader["trader_id"], order_id)
@@ -538,9 +543,12 @@ def test_the_blotter_follows_deltas_by_seq(trader_page, store, web_trader):
     expect(page.locator("#balances tr[data-asset='BTC'] .total")).to_have_text("101.2")
     screenshot(page, "trader-page-live-server-partial")
 
-    # Old news (seq <= held) changes nothing and reads nothing.
-    gateway.push(seq2)
-    page.wait_for_timeout(300)
+    # Old news (seq <= held) changes nothing and reads nothing. Messages are handled in order,
+    # so once the next one's read is seen (a "subscribed" reads the list again), a read the old
+    # news caused would have been seen before it.
+    with page.expect_request(lambda r: r.method == "GET" and "/api/v1/orders?" in r.url):
+        gateway.push(seq2)
+        gateway.push({"type": "subscribed"})
     expect(progress).to_have_text("1.2 / 3 BTC filled")
     assert requests.count(one) == 0, requests.paths
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal as D
 from pathlib import Path
 from typing import Any
 
-from infra.store import open_database
+import pytest
+
+from infra.store import open_database, use_database
 from infra.store.api import Database, Transaction, run
 from tests.support.reports import NOW
 from trading.services import reference
@@ -39,3 +42,13 @@ def seeded_store(tmp_path: Path, **faults: Any) -> Database:
 
     run(db, seed)
     return db
+
+
+@pytest.fixture
+def seeded_db(tmp_path: Path) -> Iterator[Database]:
+    """This test's seeded store, also as `database()`; not named `db`, which is pytest-django's."""
+    db = seeded_store(tmp_path)
+    use_database(db)
+    yield db
+    use_database(None)
+    db.close()

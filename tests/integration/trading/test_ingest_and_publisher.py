@@ -8,7 +8,6 @@ import uuid
 from decimal import Decimal
 
 import msgspec
-import pytest
 from confluent_kafka import TopicPartition
 
 from infra.bus import kafka
@@ -17,18 +16,11 @@ from infra.bus.sinks import KafkaEventSink
 from infra.store.api import run
 from tests.support.platform import eventually
 from tests.support.reports import NOW, report
-from tests.support.store import TRADER, seeded_store
+from tests.support.store import TRADER
 from trading import ingest, outbox
 from trading.publisher import Publisher
 from trading.repository import Repository
 from trading.services.place import PlaceOrder, place_order
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = seeded_store(tmp_path)
-    yield database
-    database.close()
 
 
 def read_topic(topic: str, expected: int, key_prefix: bytes = b"", timeout_s: float = 15) -> list:
@@ -73,10 +65,10 @@ def wire(rep) -> bytes:
     return msgspec.json.encode(fields)
 
 
-def test_ingest_applies_reports_and_dead_letters_what_it_cannot_parse(db, kafka_bootstrap):
+def test_ingest_applies_reports_and_dead_letters_what_it_cannot_parse(seeded_db, kafka_bootstrap):
     topic, dlq = f"reports-{uuid.uuid4().hex[:6]}", f"reports-dlq-{uuid.uuid4().hex[:6]}"
     command = PlaceOrder(TRADER, "O-ingest", "BTC-USD", "buy", "3.0", "10000")
-    run(db, lambda tr: place_order(tr, command, NOW))
+    run(seeded_db, lambda tr: place_order(tr, command, NOW))
     kafka.ensure_topics([topic, dlq])
     producer = kafka.producer()
     fill = report("O-ingest", "EA-1", "SIM-A", "trade", cum="1.2", qty="1.2", price="9980")
@@ -89,7 +81,7 @@ def test_ingest_applies_reports_and_dead_letters_what_it_cannot_parse(db, kafka_
         "ingest-test",
         topic,
         f"ingest-{uuid.uuid4().hex}",
-        lambda ms: ingest.handle_messages(db, ms),
+        lambda ms: ingest.handle_messages(seeded_db, ms),
         dlq,
     )
     stop = threading.Event()
@@ -98,7 +90,8 @@ def test_ingest_applies_reports_and_dead_letters_what_it_cannot_parse(db, kafka_
     try:
         order = eventually(
             lambda: (
-                (o := run(db, lambda tr: Repository(tr).order("O-ingest"))).filled_quantity and o
+                (o := run(seeded_db, lambda tr: Repository(tr).order("O-ingest"))).filled_quantity
+                and o
             ),
             what="the fill applied",
         )
@@ -113,24 +106,32 @@ def test_ingest_applies_reports_and_dead_letters_what_it_cannot_parse(db, kafka_
 
 
 def test_publisher_moves_the_outbox_to_kafka_once_per_id_and_a_standby_takes_over(
-    db, kafka_bootstrap
+    seeded_db, kafka_bootstrap
 ):
     for i in range(3):
         command = PlaceOrder(TRADER, f"O-pub-{i}", "BTC-USD", "buy", "1.0", "10000")
-        run(db, lambda tr, c=command: place_order(tr, c, NOW))
+        run(seeded_db, lambda tr, c=command: place_order(tr, c, NOW))
     commands: list = []
     events = KafkaEventSink(kafka.producer())
     first = Publisher(
-        db, send_events=events, send_commands=commands.extend, lease_ttl_s=0.3, name="pub-test"
+        seeded_db,
+        send_events=events,
+        send_commands=commands.extend,
+        lease_ttl_s=0.3,
+        name="pub-test",
     )
     standby = Publisher(
-        db, send_events=events, send_commands=commands.extend, lease_ttl_s=0.3, name="pub-test"
+        seeded_db,
+        send_events=events,
+        send_commands=commands.extend,
+        lease_ttl_s=0.3,
+        name="pub-test",
     )
     assert first.publish_batch() > 0
     assert standby.publish_batch() == 0  # the first holds the lease
     # The first publisher dies; after its lease lapses the standby publishes what came since.
     more = PlaceOrder(TRADER, "O-pub-late", "BTC-USD", "buy", "1.0", "10000")
-    run(db, lambda tr: place_order(tr, more, NOW))
+    run(seeded_db, lambda tr: place_order(tr, more, NOW))
     eventually(lambda: standby.publish_batch() > 0, 5, what="the standby to take over")
     deltas = [json.loads(m.value()) for m in read_topic(outbox.ORDER_EVENTS, 4, b"O-pub-")]
     ids = [d["message_id"] for d in deltas]

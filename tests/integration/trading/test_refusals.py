@@ -7,7 +7,7 @@ import pytest
 
 from infra.store.api import run
 from tests.support.reports import NOW
-from tests.support.store import TRADER, seeded_store
+from tests.support.store import TRADER
 from trading import outbox
 from trading.domain.errors import InsufficientFunds, InvalidField, OrderNotCancelable, UnknownOrder
 from trading.services.cancel import cancel_order
@@ -15,15 +15,8 @@ from trading.services.place import PlaceOrder, place_order
 from trading.services.reference import deposit
 
 
-@pytest.fixture
-def db(tmp_path):
-    database = seeded_store(tmp_path)
-    yield database
-    database.close()
-
-
-def outbox_size(db):
-    return len(run(db, lambda tr: outbox.read_after(tr, None, 10_000)))
+def outbox_size(seeded_db):
+    return len(run(seeded_db, lambda tr: outbox.read_after(tr, None, 10_000)))
 
 
 @pytest.mark.parametrize(
@@ -46,8 +39,8 @@ def outbox_size(db):
         ({"client_order_id": "x" * 65}, "client_order_id"),
     ],
 )
-def test_place_order_names_the_bad_field_and_writes_nothing(db, changes, field):
-    before = outbox_size(db)
+def test_place_order_names_the_bad_field_and_writes_nothing(seeded_db, changes, field):
+    before = outbox_size(seeded_db)
     fields = {
         "instrument": "BTC-USD",
         "side": "buy",
@@ -56,31 +49,31 @@ def test_place_order_names_the_bad_field_and_writes_nothing(db, changes, field):
         **changes,
     }
     with pytest.raises(InvalidField) as error:
-        run(db, lambda tr: place_order(tr, PlaceOrder(TRADER, "O-bad", **fields), NOW))
+        run(seeded_db, lambda tr: place_order(tr, PlaceOrder(TRADER, "O-bad", **fields), NOW))
     assert error.value.field == field
-    assert outbox_size(db) == before
+    assert outbox_size(seeded_db) == before
 
 
-def test_too_little_money_is_refused_on_the_quantity(db):
+def test_too_little_money_is_refused_on_the_quantity(seeded_db):
     command = PlaceOrder(TRADER, "O-big", "BTC-USD", "buy", "1000", "10000")
     with pytest.raises(InsufficientFunds) as error:
-        run(db, lambda tr: place_order(tr, command, NOW))
+        run(seeded_db, lambda tr: place_order(tr, command, NOW))
     assert error.value.field == "quantity"
 
 
-def test_cancel_refuses_unknown_foreign_and_ended_orders(db):
+def test_cancel_refuses_unknown_foreign_and_ended_orders(seeded_db):
     with pytest.raises(UnknownOrder):
-        run(db, lambda tr: cancel_order(tr, "O-none", NOW))
+        run(seeded_db, lambda tr: cancel_order(tr, "O-none", NOW))
     command = PlaceOrder(TRADER, "O-c", "BTC-USD", "buy", "1", "9000")  # rests: nothing inside
-    run(db, lambda tr: place_order(tr, command, NOW))
+    run(seeded_db, lambda tr: place_order(tr, command, NOW))
     with pytest.raises(UnknownOrder):
-        run(db, lambda tr: cancel_order(tr, "O-c", NOW, trader_id="T-other"))
-    assert run(db, lambda tr: cancel_order(tr, "O-c", NOW)).state.value == "canceled"
+        run(seeded_db, lambda tr: cancel_order(tr, "O-c", NOW, trader_id="T-other"))
+    assert run(seeded_db, lambda tr: cancel_order(tr, "O-c", NOW)).state.value == "canceled"
     with pytest.raises(OrderNotCancelable):
-        run(db, lambda tr: cancel_order(tr, "O-c", NOW))
+        run(seeded_db, lambda tr: cancel_order(tr, "O-c", NOW))
 
 
-def test_a_deposit_needs_a_known_trader_an_asset_and_an_amount(db):
+def test_a_deposit_needs_a_known_trader_an_asset_and_an_amount(seeded_db):
     now = datetime.now(UTC)
     for kwargs, field in [
         ({"trader_id": "T-none", "asset": "USD", "amount": "1"}, "trader_id"),
@@ -89,5 +82,5 @@ def test_a_deposit_needs_a_known_trader_an_asset_and_an_amount(db):
         ({"trader_id": TRADER, "asset": "USD", "amount": "0.000000001"}, "amount"),
     ]:
         with pytest.raises(InvalidField) as error:
-            run(db, lambda tr, k=kwargs: deposit(tr, entry_id="d-x", now=now, **k))
+            run(seeded_db, lambda tr, k=kwargs: deposit(tr, entry_id="d-x", now=now, **k))
         assert error.value.field == field

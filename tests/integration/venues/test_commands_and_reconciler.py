@@ -10,10 +10,9 @@ import httpx
 import msgspec
 import pytest
 
-from infra.store import use_database
 from infra.store.api import run
 from tests.integration.simulator.support import running_simulator
-from tests.support.store import TRADER, seeded_store
+from tests.support.store import TRADER
 from trading.ingest import parse_report
 from trading.repository import Repository
 from trading.services.execution import apply_execution_report
@@ -37,27 +36,18 @@ def simulator(tmp_path, settings):
         runtime.reset()
 
 
-@pytest.fixture
-def db(tmp_path):
-    store = seeded_store(tmp_path)
-    use_database(store)
-    yield store
-    use_database(None)
-    store.close()
-
-
-def new_order(db, n: int, now: datetime) -> str:
+def new_order(seeded_db, n: int, now: datetime) -> str:
     command = PlaceOrder(TRADER, f"O-rc-{n}", "BTC-USD", "buy", "0.5", "10000")
-    return run(db, lambda tr: place_order(tr, command, now)).order.order_id
+    return run(seeded_db, lambda tr: place_order(tr, command, now)).order.order_id
 
 
-def envelope(db, order_id: str) -> str:
+def envelope(seeded_db, order_id: str) -> str:
     def build(tr):
         repo = Repository(tr)
         order = repo.order(order_id)
         return place_command(order, order.attempts[-1], repo.instrument(order.instrument), NOW())
 
-    return json.dumps({"payload": run(db, build).payload})
+    return json.dumps({"payload": run(seeded_db, build).payload})
 
 
 def NOW() -> datetime:  # noqa: N802 - read like a constant
@@ -68,59 +58,60 @@ def venue_order(simulator: str, order_id: str):
     return httpx.get(f"{simulator}/venues/SIM-A/orders/{order_id}:EA-1")
 
 
-def test_a_place_is_sent_once_and_a_redelivery_is_resolved_by_asking(db, simulator):
-    order_id = new_order(db, 1, NOW())
-    command = envelope(db, order_id)
+def test_a_place_is_sent_once_and_a_redelivery_is_resolved_by_asking(seeded_db, simulator):
+    order_id = new_order(seeded_db, 1, NOW())
+    command = envelope(seeded_db, order_id)
     assert tasks.place_attempt.run(command) == "sent"
     assert venue_order(simulator, order_id).json()["status"] == "filled"
     assert tasks.place_attempt.run(command) == "known"  # asked first, not sent again
 
 
-def test_a_place_past_its_send_deadline_is_not_sent(db, simulator):
-    order_id = new_order(db, 2, NOW() - timedelta(minutes=5))
-    assert tasks.place_attempt.run(envelope(db, order_id)) == "late"
+def test_a_place_past_its_send_deadline_is_not_sent(seeded_db, simulator):
+    order_id = new_order(seeded_db, 2, NOW() - timedelta(minutes=5))
+    assert tasks.place_attempt.run(envelope(seeded_db, order_id)) == "late"
     assert venue_order(simulator, order_id).status_code == 404
 
 
-def test_a_command_for_an_ended_attempt_does_not_touch_the_venue(db, simulator):
-    order_id = new_order(db, 3, NOW())
-    command = envelope(db, order_id)
-    [end] = reconcile(db, simulator, not_placed_after_s=0)  # ends it as not placed
+def test_a_command_for_an_ended_attempt_does_not_touch_the_venue(seeded_db, simulator):
+    order_id = new_order(seeded_db, 3, NOW())
+    command = envelope(seeded_db, order_id)
+    [end] = reconcile(seeded_db, simulator, not_placed_after_s=0)  # ends it as not placed
     assert end["exec_type"] == "rejected"
-    apply(db, [end])
+    apply(seeded_db, [end])
     assert tasks.place_attempt.run(command).startswith("skipped")
     assert tasks.cancel_attempt.run(command).startswith("skipped")
     assert venue_order(simulator, order_id).status_code == 404
 
 
-def reconcile(db, simulator, not_placed_after_s=30.0):
+def reconcile(seeded_db, simulator, not_placed_after_s=30.0):
     fed: list[dict] = []
     client = VenueClient(simulator, "SIM-A")
-    Reconciler(db, client, fed.append, lambda: None, not_placed_after_s).run_once()
+    Reconciler(seeded_db, client, fed.append, lambda: None, not_placed_after_s).run_once()
     client.close()
     return fed
 
 
-def apply(db, reports):
+def apply(seeded_db, reports):
     for report in reports:
         parsed = parse_report(msgspec.json.encode(report))
-        run(db, lambda tr, r=parsed: apply_execution_report(tr, r, NOW()))
+        run(seeded_db, lambda tr, r=parsed: apply_execution_report(tr, r, NOW()))
 
 
 def test_reconciliation_pages_through_live_attempts_and_ends_them_exactly_once(
-    db, simulator, monkeypatch
+    seeded_db, simulator, monkeypatch
 ):
     monkeypatch.setattr(reconciler_module, "PAGE", 2)  # several pages from five attempts
-    ids = [new_order(db, 10 + n, NOW()) for n in range(5)]
+    ids = [new_order(seeded_db, 10 + n, NOW()) for n in range(5)]
     at_venue = ids[:3]  # placed, but none of their reports reached the store
     for order_id in at_venue:
-        assert tasks.place_attempt.run(envelope(db, order_id)) == "sent"
-    first = reconcile(db, simulator, not_placed_after_s=0)
+        assert tasks.place_attempt.run(envelope(seeded_db, order_id)) == "sent"
+    first = reconcile(seeded_db, simulator, not_placed_after_s=0)
     assert sorted({r["order_id"] for r in first}) == sorted(ids)
-    apply(db, first)
-    apply(db, reconcile(db, simulator, not_placed_after_s=0))  # a second round: no change
+    apply(seeded_db, first)
+    # A second round: no change.
+    apply(seeded_db, reconcile(seeded_db, simulator, not_placed_after_s=0))
 
-    orders = run(db, lambda tr: [Repository(tr).order(o) for o in ids])
+    orders = run(seeded_db, lambda tr: [Repository(tr).order(o) for o in ids])
     for order in orders[:3]:
         assert order.state.value == "filled" and order.fill_count == 1
     for order in orders[3:]:
@@ -128,7 +119,7 @@ def test_reconciliation_pages_through_live_attempts_and_ends_them_exactly_once(
         assert order.attempts[0].reason.startswith("not placed")
     # The index holds exactly the attempts still live (the not-placed ones went on elsewhere).
     for venue in ("SIM-A", "SIM-B"):
-        assert run(db, lambda tr, v=venue: Repository(tr).live_attempts(v)) == [
+        assert run(seeded_db, lambda tr, v=venue: Repository(tr).live_attempts(v)) == [
             (o.order_id, a.attempt_id, a.created_at.isoformat())
             for o in orders
             for a in o.active_attempts
