@@ -4,21 +4,17 @@ import pytest
 from prometheus_client import REGISTRY
 
 from infra.metrics_refresh import RefreshedCollector
-from infra.store import use_database
 from infra.store.api import run
 from tests.support.reports import NOW, report
-from tests.support.store import TRADER, seeded_store
+from tests.support.store import TRADER
 from trading.services.execution import apply_execution_report
 from trading.services.place import PlaceOrder, place_order
 
 
 @pytest.fixture
-def db(tmp_path):
-    database = seeded_store(tmp_path)
-    use_database(database)
-    yield database
-    use_database(None)
-    database.close()
+def db(seeded_db):
+    """The seeded store; the metric readers started on it are stopped after the test."""
+    yield seeded_db
     for collector in list(REGISTRY._collector_to_names):  # their readers hold DB connections
         if isinstance(collector, RefreshedCollector):
             collector.stop()

@@ -10,15 +10,13 @@ import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from infra.bus import kafka
 from infra.bus.consume import ConsumerSpec, consume
 from infra.bus.sinks import KafkaEventSink
 from infra.store.api import run
 from tests.support.platform import eventually
 from tests.support.reports import NOW
-from tests.support.store import TRADER, seeded_store
+from tests.support.store import TRADER
 from trading import outbox
 from trading.publisher import Publisher
 from trading.services.place import PlaceOrder, place_order
@@ -26,32 +24,25 @@ from trading.services.place import PlaceOrder, place_order
 EVENT_TOPICS = [outbox.ORDER_EVENTS, outbox.FILL_EVENTS, outbox.LEDGER_EVENTS]
 
 
-@pytest.fixture
-def db(tmp_path):
-    database = seeded_store(tmp_path)
-    yield database
-    database.close()
-
-
-def place(db, order_id: str, when: datetime | None = None) -> None:
+def place(seeded_db, order_id: str, when: datetime | None = None) -> None:
     """An order placed now (rows of the seed's day are past the retention window)."""
     command = PlaceOrder(TRADER, order_id, "BTC-USD", "buy", "1.0", "10000")
-    run(db, lambda tr: place_order(tr, command, when or datetime.now(UTC)))
+    run(seeded_db, lambda tr: place_order(tr, command, when or datetime.now(UTC)))
 
 
-def event_ids(db) -> set[str]:
-    rows = run(db, lambda tr: outbox.read_after(tr, None, 10_000))
+def event_ids(seeded_db) -> set[str]:
+    rows = run(seeded_db, lambda tr: outbox.read_after(tr, None, 10_000))
     return {m.message_id for _, m in rows if not m.is_command}
 
 
 def test_events_published_before_the_broker_lost_its_log_reach_a_consumer_after(
-    db, restartable_broker
+    seeded_db, restartable_broker
 ):
     kafka.ensure_topics(EVENT_TOPICS)
     events = KafkaEventSink(kafka.RecreatingProducer())
     commands: list = []
     publisher = Publisher(
-        db,
+        seeded_db,
         send_events=events,
         send_commands=commands.extend,
         name=f"pub-{uuid.uuid4().hex[:6]}",
@@ -59,11 +50,11 @@ def test_events_published_before_the_broker_lost_its_log_reach_a_consumer_after(
         retention_s=30 * 24 * 3600,  # the seed's deposits are dated days ago: keep them
     )
     for i in range(3):
-        place(db, f"O-before-{i}")
+        place(seeded_db, f"O-before-{i}")
     assert publisher.publish_batch() > 0  # acknowledged by the first broker
     restartable_broker()  # kill -9, and a new broker, empty, on the same port
     for i in range(2):
-        place(db, f"O-after-{i}")
+        place(seeded_db, f"O-after-{i}")
     seen: set[str] = set()
     spec = ConsumerSpec(
         "loss-reader",
@@ -81,7 +72,7 @@ def test_events_published_before_the_broker_lost_its_log_reach_a_consumer_after(
     for thread in threads:
         thread.start()
     try:
-        expected = event_ids(db)
+        expected = event_ids(seeded_db)
         eventually(lambda: expected <= seen, 60, 0.2, what="every event after the loss")
     finally:
         stop.set()
@@ -92,20 +83,24 @@ def test_events_published_before_the_broker_lost_its_log_reach_a_consumer_after(
     assert len(commands) == len({c.message_id for c in commands}) == 5
 
 
-def test_published_rows_older_than_the_retention_window_are_pruned_in_bounded_batches(db):
+def test_published_rows_older_than_the_retention_window_are_pruned_in_bounded_batches(seeded_db):
     for i in range(3):
-        place(db, f"O-old-{i}", NOW - timedelta(hours=2))
+        place(seeded_db, f"O-old-{i}", NOW - timedelta(hours=2))
     sent: list = []
     publisher = Publisher(
-        db, send_events=sent.extend, send_commands=sent.extend, name="prune", retention_s=3600
+        seeded_db,
+        send_events=sent.extend,
+        send_commands=sent.extend,
+        name="prune",
+        retention_s=3600,
     )
     assert publisher.publish_batch() == len(sent) > 0
-    place(db, "O-unpublished", NOW - timedelta(hours=2))
+    place(seeded_db, "O-unpublished", NOW - timedelta(hours=2))
     publisher.retention_s = 3 * 3600 + (datetime.now(UTC) - NOW).total_seconds()
     assert publisher.prune() == 0  # nothing is older than the window yet
     publisher.retention_s = 3600
     assert publisher.prune() == len(sent)  # published rows only: the last order's stay
-    left = run(db, lambda tr: outbox.read_after(tr, None, 100))
+    left = run(seeded_db, lambda tr: outbox.read_after(tr, None, 100))
     assert {m.key for _, m in left} == {"O-unpublished"}
 
 
@@ -123,19 +118,19 @@ class OffsetSink:
         return offsets
 
 
-def test_an_offset_kafka_gave_before_means_a_lost_log_and_only_events_are_sent_again(db):
+def test_an_offset_kafka_gave_before_means_a_lost_log_and_only_events_are_sent_again(seeded_db):
     sink, commands = OffsetSink(), []
     publisher = Publisher(
-        db, send_events=sink, send_commands=commands.extend, name="marks", retention_s=1e9
+        seeded_db, send_events=sink, send_commands=commands.extend, name="marks", retention_s=1e9
     )
-    place(db, "O-1")
+    place(seeded_db, "O-1")
     publisher.publish_batch()
     first = list(sink.sent)
     sink.next_offset = 0  # a new broker: offsets start again
-    place(db, "O-2")
+    place(seeded_db, "O-2")
     publisher.publish_batch()  # its offsets are at or below the recorded one: replay starts
     sink.sent.clear()
     publisher.publish_batch()
     assert set(first) <= set(sink.sent)  # the events the old broker lost are sent again
     assert len(commands) == 2  # and commands are not
-    assert run(db, lambda tr: outbox.replay(tr, "marks")) is None  # the replay is done
+    assert run(seeded_db, lambda tr: outbox.replay(tr, "marks")) is None  # the replay is done

@@ -19,17 +19,10 @@ from infra.bus.consume import ConsumerSpec, consume
 from infra.store.api import run
 from tests.support.platform import eventually
 from tests.support.reports import NOW, report
-from tests.support.store import TRADER, seeded_store
+from tests.support.store import TRADER
 from trading import ingest
 from trading.repository import Repository
 from trading.services.place import PlaceOrder, place_order
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = seeded_store(tmp_path)
-    yield database
-    database.close()
 
 
 def wire(rep, **extra) -> bytes:
@@ -52,21 +45,21 @@ def wire(rep, **extra) -> bytes:
     return msgspec.json.encode(fields)
 
 
-def place(db, order_id: str) -> None:
+def place(seeded_db, order_id: str) -> None:
     command = PlaceOrder(TRADER, order_id, "BTC-USD", "buy", "3.0", "10000")
-    run(db, lambda tr: place_order(tr, command, NOW))
+    run(seeded_db, lambda tr: place_order(tr, command, NOW))
 
 
 def fill(order_id: str, qty: str = "1.2"):
     return report(order_id, "EA-1", "SIM-A", "trade", cum=qty, qty=qty, price="9980")
 
 
-def filled(db, order_id: str) -> Decimal:
-    return run(db, lambda tr: Repository(tr).order(order_id).filled_quantity)
+def filled(seeded_db, order_id: str) -> Decimal:
+    return run(seeded_db, lambda tr: Repository(tr).order(order_id).filled_quantity)
 
 
 @pytest.fixture
-def ingest_on(db, kafka_bootstrap):
+def ingest_on(seeded_db, kafka_bootstrap):
     """Runs ingest on fresh topics; yields (topic, dead-letter topic)."""
     topic, dlq = f"reports-{uuid.uuid4().hex[:6]}", f"reports-dlq-{uuid.uuid4().hex[:6]}"
     kafka.ensure_topics([topic, dlq])
@@ -74,7 +67,7 @@ def ingest_on(db, kafka_bootstrap):
         "ingest-poison",
         topic,
         f"ingest-{uuid.uuid4().hex}",
-        lambda ms: ingest.handle_messages(db, ms),
+        lambda ms: ingest.handle_messages(seeded_db, ms),
         dlq,
     )
     started: list[threading.Thread] = []
@@ -116,16 +109,20 @@ def read_all(topic: str, expected: int) -> list:
     return got
 
 
-def test_a_trade_of_one_billionth_of_a_btc_is_quarantined_and_later_orders_go_on(db, ingest_on):
+def test_a_trade_of_one_billionth_of_a_btc_is_quarantined_and_later_orders_go_on(
+    seeded_db, ingest_on
+):
     topic, _, start = ingest_on
-    place(db, "O-tiny")
-    place(db, "O-after")
+    place(seeded_db, "O-tiny")
+    place(seeded_db, "O-after")
     tiny = fill("O-tiny", qty="0.000000001")
     send(topic, [("O-tiny", wire(tiny)), ("O-after", wire(fill("O-after")))])
     start()
-    eventually(lambda: filled(db, "O-after") == Decimal("1.2"), what="the later order's fill")
-    assert filled(db, "O-tiny") == 0
-    quarantined = run(db, lambda tr: Repository(tr).quarantined())
+    eventually(
+        lambda: filled(seeded_db, "O-after") == Decimal("1.2"), what="the later order's fill"
+    )
+    assert filled(seeded_db, "O-tiny") == 0
+    quarantined = run(seeded_db, lambda tr: Repository(tr).quarantined())
     [record] = [q for q in quarantined if q["order_id"] == "O-tiny"]
     assert record["exec_id"] == tiny.exec_id
     assert "last_quantity 0.000000001 has more than 8 decimals" in str(record["reason_refused"])
@@ -142,11 +139,11 @@ def test_a_trade_of_one_billionth_of_a_btc_is_quarantined_and_later_orders_go_on
     ],
 )
 def test_reports_off_the_instruments_rules_are_quarantined_with_their_reason(
-    db, ingest_on, qty, price, reason
+    seeded_db, ingest_on, qty, price, reason
 ):
     topic, _, start = ingest_on
-    place(db, "O-rule")
-    place(db, "O-ok")
+    place(seeded_db, "O-rule")
+    place(seeded_db, "O-ok")
     bad = report("O-rule", "EA-1", "SIM-A", "trade", cum="0", qty="0", price="0", fee="0")
     send(
         topic,
@@ -156,20 +153,20 @@ def test_reports_off_the_instruments_rules_are_quarantined_with_their_reason(
         ],
     )
     start()
-    eventually(lambda: filled(db, "O-ok") == Decimal("1.2"), what="the other order's fill")
-    quarantined = run(db, lambda tr: Repository(tr).quarantined())
+    eventually(lambda: filled(seeded_db, "O-ok") == Decimal("1.2"), what="the other order's fill")
+    quarantined = run(seeded_db, lambda tr: Repository(tr).quarantined())
     [record] = [q for q in quarantined if q["order_id"] == "O-rule"]
     assert reason in str(record["reason_refused"])
-    assert filled(db, "O-rule") == 0
+    assert filled(seeded_db, "O-rule") == 0
 
 
 def test_a_report_the_store_cannot_hold_is_dead_lettered_and_the_rest_of_the_batch_applies(
-    db, ingest_on
+    seeded_db, ingest_on
 ):
     topic, dlq, start = ingest_on
     orders = [f"O-batch-{i}" for i in range(5)]
     for order_id in orders:
-        place(db, order_id)
+        place(seeded_db, order_id)
     poison = fill("O-batch-2")
     # 150 kB of raw venue payload: over the store's 100 kB value limit, whatever we retry.
     values = [(o, wire(fill(o))) for o in orders[:2]]
@@ -185,5 +182,5 @@ def test_a_report_the_store_cannot_hold_is_dead_lettered_and_the_rest_of_the_bat
     assert "2103" in headers["error"].decode()  # value_too_large
     assert headers["source"].decode() == f"{topic}/0/2"
     for order_id in orders[:2] + orders[3:]:
-        assert filled(db, order_id) == Decimal("1.2")
-    assert filled(db, "O-batch-2") == 0
+        assert filled(seeded_db, order_id) == Decimal("1.2")
+    assert filled(seeded_db, "O-batch-2") == 0
