@@ -53,6 +53,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
         except Exception as error:  # noqa: BLE001 - any failure means the part is down
             parts[name] = f"down: {type(error).__name__}: {error}"[:300]
     healthy = all(v == "ok" for v in parts.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "degraded", "parts": parts}, status=200 if healthy else 503
-    )
+    body = {"status": "ok" if healthy else "degraded", "parts": parts}
+    body["restarts"] = _restarts()
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _restarts() -> dict[str, int] | str:
+    """How often the process manager restarted each part in this run (infra/launch.py)."""
+    from infra.launch import restarts
+
+    try:
+        return restarts()
+    except Exception as error:  # noqa: BLE001 - the store's own check names the failure
+        return f"unknown: {type(error).__name__}"

@@ -57,7 +57,14 @@ class RunningPlatform:
         return str(self.var_dir / "store.sqlite3")
 
     def pids(self) -> dict[str, int]:
-        return json.loads((self.var_dir / "run" / "pids.json").read_text())
+        """part -> its pid now, as supervisord reports it (plus supervisord's own)."""
+        from infra.supervisor import processes
+
+        pids = {name: int(info["pid"]) for name, info in processes(self.var_dir).items()}
+        pids["supervisord"] = json.loads((self.var_dir / "run" / "pids.json").read_text())[
+            "supervisord"
+        ]
+        return pids
 
     def log(self, name: str) -> str:
         path = self.var_dir / "log" / f"{name}.log"
@@ -109,10 +116,16 @@ def start_platform(var_dir: Path, timeout_s: float = 120) -> RunningPlatform:
         start_new_session=True,
     )
     out.close()
-    ready = var_dir / "run" / "ready"
+
+    def ready() -> bool:  # a ready file of a killed run on the same VAR_DIR names another pid
+        try:
+            return json.loads((var_dir / "run" / "ready").read_text())["pid"] == process.pid
+        except (FileNotFoundError, ValueError, KeyError):
+            return False
+
     try:
         eventually(
-            lambda: ready.exists() or process.poll() is not None,
+            lambda: ready() or process.poll() is not None,
             timeout_s,
             0.2,
             "the platform to be ready",
