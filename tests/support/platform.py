@@ -70,6 +70,23 @@ class RunningPlatform:
         path = self.var_dir / "log" / f"{name}.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
+    def kill_everything(self) -> None:
+        """A power cut: kill -9 of run_platform, supervisord and every part, at once."""
+        groups = {os.getpgid(self.process.pid)}
+        for pid in self.pids().values():
+            if pid <= 0:  # a part that is down (0 would name our own group)
+                continue
+            try:
+                groups.add(os.getpgid(pid))
+            except ProcessLookupError:
+                pass
+        for group in groups:
+            try:
+                os.killpg(group, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.process.wait()
+
     def manage(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "manage.py", *args],
@@ -84,15 +101,21 @@ class RunningPlatform:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
             try:
-                self.process.wait(timeout=40)
+                self.process.wait(timeout=150)  # a drained stop: each part in turn
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         return self.process.returncode
 
 
-def start_platform(var_dir: Path, timeout_s: float = 120) -> RunningPlatform:
-    web, sim, kafka = free_port(), free_port(), free_port()
+def start_platform(
+    var_dir: Path, timeout_s: float = 120, again: RunningPlatform | None = None
+) -> RunningPlatform:
+    """Start `make run`'s platform; `again`: the same ports and Celery queues as that run."""
+    if again is not None:
+        web, sim, kafka = again.web_port, again.simulator_port, again.kafka_port
+    else:
+        web, sim, kafka = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     env.update(
         VAR_DIR=str(var_dir),
@@ -101,12 +124,14 @@ def start_platform(var_dir: Path, timeout_s: float = 120) -> RunningPlatform:
         SIMULATOR_PORT=str(sim),
         KAFKA_PORT=str(kafka),
         VENUE_SIMULATOR_URL=f"http://127.0.0.1:{sim}",
-        CELERY_KEY_PREFIX=f"test-{uuid.uuid4().hex[:8]}:",
+        CELERY_KEY_PREFIX=(
+            again.env["CELERY_KEY_PREFIX"] if again else f"test-{uuid.uuid4().hex[:8]}:"
+        ),
         PYTHONUNBUFFERED="1",
     )
     env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
     var_dir.mkdir(parents=True, exist_ok=True)
-    out = open(var_dir / "run_platform.log", "wb")  # noqa: SIM115 - the child owns it
+    out = open(var_dir / "run_platform.log", "ab")  # noqa: SIM115 - the child owns it
     process = subprocess.Popen(
         [sys.executable, "manage.py", "run_platform"],
         cwd=ROOT,
