@@ -367,7 +367,9 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
-        for pid in self.pids.values():  # anything a part left behind in its process group
+        if self.process.returncode == 0:
+            return  # supervisord stopped every part itself
+        for pid in self.pids.values():  # supervisord died: its parts are ours to end
             if pid:
                 try:
                     os.killpg(pid, signal.SIGKILL)

@@ -43,11 +43,7 @@ def audit(trader_id: str) -> dict[str, object]:
         for item in orders
         if item.order.filled_quantity != sum((f.quantity for f in item.fills), Decimal(0))
     ]
-    traders = {item.order.trader_id for item in orders}
-    holds = run(
-        database(),
-        lambda tr: {t: {a: n for a, n in journal.holds(tr, t).items() if n} for t in traders},
-    )
+    holds = run(database(), lambda tr: {a: n for a, n in journal.holds(tr, trader_id).items() if n})
     drift = reconciliation()
     ready = Path(os.environ["VAR_DIR"]) / "run" / "ready"
     run_id = json.loads(ready.read_text())["run_id"] if ready.exists() else ""
