@@ -321,8 +321,8 @@ class Supervisor:
 
         def check() -> bool:
             info = processes(self.var_dir)[part.name]
-            if info["statename"] in ("FATAL", "EXITED", "BACKOFF"):
-                raise RuntimeError(f"{part.name} exited: see var/log/{part.name}.log")
+            if info["statename"] == "FATAL":  # BACKOFF: supervisord tries again, so do we
+                raise RuntimeError(f"{part.name} cannot start: see var/log/{part.name}.log")
             return info["statename"] == "RUNNING" and ready(float(info["start"]))  # type: ignore[arg-type]
 
         self._wait(check, part.ready_timeout_s, f"{part.name} to be ready")

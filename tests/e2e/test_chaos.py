@@ -41,6 +41,7 @@ class Drill:
     def __init__(self, var_dir: Path) -> None:
         self.var_dir = var_dir
         self.platform = start_platform(var_dir)
+        self.failed: BaseException | None = None  # a fault that could not be carried out
 
     def restart(self) -> None:
         self.platform = start_platform(self.var_dir, again=self.platform)
@@ -82,7 +83,7 @@ def place(drill: Drill, token: str, n: int, accepted: list[str]) -> None:
         "time_in_force": "IOC",
     }
     deadline = time.monotonic() + 3 * RECOVERY_S  # a stop and start can come in between
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and drill.failed is None:
         platform = drill.platform
         try:
             answer = httpx.post(
@@ -113,10 +114,16 @@ def burst(drill: Drill, token: str, fault) -> tuple[list[str], float]:
         with lock:
             if len(accepted) >= KILL_AFTER and not faulted:
                 faulted.append(time.monotonic())
-                fault()
+                try:
+                    fault()
+                except BaseException as error:  # e.g. the platform did not start again
+                    drill.failed = error
 
+    drill.failed = None
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(one, range(BURST)))
+    if drill.failed is not None:
+        raise drill.failed
     assert faulted, f"only {len(accepted)} of {BURST} orders were accepted before the fault"
     return accepted, faulted[0]
 

@@ -71,21 +71,19 @@ class RunningPlatform:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def kill_everything(self) -> None:
-        """A power cut: kill -9 of run_platform, supervisord and every part, at once."""
-        groups = {os.getpgid(self.process.pid)}
-        for pid in self.pids().values():
-            if pid <= 0:  # a part that is down (0 would name our own group)
-                continue
-            try:
-                groups.add(os.getpgid(pid))
-            except ProcessLookupError:
-                pass
-        for group in groups:
-            try:
-                os.killpg(group, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        """A power cut: kill -9 of run_platform, supervisord and every part.
+
+        supervisord (in run_platform's group) goes first: alive a moment longer, it would
+        restart a part killed before it, and that orphan would hold the part's port.
+        """
+        parts = [pid for name, pid in self.pids().items() if pid > 0 and name != "supervisord"]
+        os.killpg(self.process.pid, signal.SIGKILL)  # its own session: run_platform, supervisord
         self.process.wait()
+        for pid in parts:  # each part leads its own process group (supervisord's setpgrp)
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
     def manage(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
