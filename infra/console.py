@@ -95,6 +95,7 @@ def banner(
     simulator_url: str,
     var_dir: Path,
     took_s: float,
+    processes: str = "",
 ) -> str:
     """The lines `make run` prints once every part answers."""
     accounts = list(accounts)
@@ -111,6 +112,7 @@ def banner(
         f"  API docs: {url}api/docs/",
         f"  venue simulator control: {simulator_url}/control/",
         f"  logs: {_shown(var_dir)}/log/ (one file per process)",
+        *([f"  processes (one that dies is restarted): {processes}"] if processes else []),
         "In a second terminal: `make demo` places the seed's order and follows it;",
         '  README.md "First steps" has the daily commands (make invariants, make trader ...).',
         "This terminal serves until Ctrl-C, which stops every process.",

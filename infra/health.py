@@ -61,9 +61,20 @@ def healthz(request: HttpRequest) -> JsonResponse:
     body: dict[str, object] = {"status": "ok" if healthy else "down"}
     if may_see_details(request):
         body["parts"] = parts
+        body["restarts"] = _restarts()
     return JsonResponse(body, status=200 if healthy else 503)
 
 
 def livez(request: HttpRequest) -> JsonResponse:
     """Liveness: the process answers HTTP (outside parts are /healthz's business)."""
     return JsonResponse({"status": "alive"})
+
+
+def _restarts() -> dict[str, int] | str:
+    """How often the process manager restarted each part in this run (infra/launch.py)."""
+    from infra.launch import restarts
+
+    try:
+        return restarts()
+    except Exception as error:  # noqa: BLE001 - the store's own check names the failure
+        return f"unknown: {type(error).__name__}"

@@ -90,8 +90,20 @@ class TradingCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         try:
             yield from _store_metrics()
+            yield _restart_metric()
         except Exception as error:  # noqa: BLE001 - a part down must not fail the scrape
             log.warning("store metrics unavailable: %s", error)
+
+
+def _restart_metric() -> Metric:
+    from infra.launch import restarts
+
+    metric = CounterMetricFamily(
+        "platform_part_restarts", "Restarts of each part by the process manager", labels=["part"]
+    )
+    for part, count in sorted(restarts().items()):
+        metric.add_metric([part], count)
+    return metric
 
 
 def kafka_metrics() -> list[Metric]:

@@ -57,11 +57,33 @@ class RunningPlatform:
         return str(self.var_dir / "store.sqlite3")
 
     def pids(self) -> dict[str, int]:
-        return json.loads((self.var_dir / "run" / "pids.json").read_text())
+        """part -> its pid now, as supervisord reports it (plus supervisord's own)."""
+        from infra.supervisor import processes
+
+        pids = {name: int(info["pid"]) for name, info in processes(self.var_dir).items()}
+        pids["supervisord"] = json.loads((self.var_dir / "run" / "pids.json").read_text())[
+            "supervisord"
+        ]
+        return pids
 
     def log(self, name: str) -> str:
         path = self.var_dir / "log" / f"{name}.log"
         return path.read_text(errors="replace") if path.exists() else ""
+
+    def kill_everything(self) -> None:
+        """A power cut: kill -9 of run_platform, supervisord and every part.
+
+        supervisord (in run_platform's group) goes first: alive a moment longer, it would
+        restart a part killed before it, and that orphan would hold the part's port.
+        """
+        parts = [pid for name, pid in self.pids().items() if pid > 0 and name != "supervisord"]
+        os.killpg(self.process.pid, signal.SIGKILL)  # its own session: run_platform, supervisord
+        self.process.wait()
+        for pid in parts:  # each part leads its own process group (supervisord's setpgrp)
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
     def manage(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -77,15 +99,21 @@ class RunningPlatform:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
             try:
-                self.process.wait(timeout=40)
+                self.process.wait(timeout=150)  # a drained stop: each part in turn
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         return self.process.returncode
 
 
-def start_platform(var_dir: Path, timeout_s: float = 120) -> RunningPlatform:
-    web, sim, kafka = free_port(), free_port(), free_port()
+def start_platform(
+    var_dir: Path, timeout_s: float = 120, again: RunningPlatform | None = None
+) -> RunningPlatform:
+    """Start `make run`'s platform; `again`: the same ports and Celery queues as that run."""
+    if again is not None:
+        web, sim, kafka = again.web_port, again.simulator_port, again.kafka_port
+    else:
+        web, sim, kafka = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     env.update(
         VAR_DIR=str(var_dir),
@@ -94,14 +122,16 @@ def start_platform(var_dir: Path, timeout_s: float = 120) -> RunningPlatform:
         SIMULATOR_PORT=str(sim),
         KAFKA_PORT=str(kafka),
         VENUE_SIMULATOR_URL=f"http://127.0.0.1:{sim}",
-        CELERY_KEY_PREFIX=f"test-{uuid.uuid4().hex[:8]}:",
+        CELERY_KEY_PREFIX=(
+            again.env["CELERY_KEY_PREFIX"] if again else f"test-{uuid.uuid4().hex[:8]}:"
+        ),
         PYTHONUNBUFFERED="1",
     )
     env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
     for name in ("DJANGO_TESTING", "DJANGO_SECRET_KEY", "CACHE_KEY_PREFIX"):  # as `make run`
         env.pop(name, None)
     var_dir.mkdir(parents=True, exist_ok=True)
-    out = open(var_dir / "run_platform.log", "wb")  # noqa: SIM115 - the child owns it
+    out = open(var_dir / "run_platform.log", "ab")  # noqa: SIM115 - the child owns it
     process = subprocess.Popen(
         [sys.executable, "manage.py", "run_platform"],
         cwd=ROOT,
@@ -111,10 +141,16 @@ def start_platform(var_dir: Path, timeout_s: float = 120) -> RunningPlatform:
         start_new_session=True,
     )
     out.close()
-    ready = var_dir / "run" / "ready"
+
+    def ready() -> bool:  # a ready file of a killed run on the same VAR_DIR names another pid
+        try:
+            return json.loads((var_dir / "run" / "ready").read_text())["pid"] == process.pid
+        except (FileNotFoundError, ValueError, KeyError):
+            return False
+
     try:
         eventually(
-            lambda: ready.exists() or process.poll() is not None,
+            lambda: ready() or process.poll() is not None,
             timeout_s,
             0.2,
             "the platform to be ready",

@@ -1,12 +1,64 @@
-"""python manage.py run_consumer NAME: run one registered Kafka consumer until SIGTERM/SIGINT."""
+"""python manage.py run_consumer NAME: run one registered Kafka consumer until SIGTERM/SIGINT.
 
+SIGTERM drains: the consumer goes on until its group has committed everything Kafka holds for
+it (bounded by DRAIN_S), so reports already sent reach the store before the platform stops.
+A second signal stops at once.
+"""
+
+from __future__ import annotations
+
+import logging
 import signal
 import threading
+import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from infra.bus.consume import consume
+from infra.bus.consume import ConsumerSpec, consume
 from infra.consumers import CONSUMERS
+
+log = logging.getLogger(__name__)
+DRAIN_S = 10.0
+
+
+def lag(spec: ConsumerSpec) -> int:
+    """Messages on the consumer's topics past its group's committed offsets."""
+    from confluent_kafka import TopicPartition
+
+    from infra.bus import kafka
+
+    probe = kafka.consumer(spec.group_id)  # reads the group's offsets; never joins it
+    try:
+        topics = probe.list_topics(timeout=2).topics
+        partitions = [
+            TopicPartition(name, p) for name in spec.topics for p in topics[name].partitions
+        ]
+        total = 0
+        for committed in probe.committed(partitions, timeout=2):
+            low, high = probe.get_watermark_offsets(committed, timeout=2)
+            total += high - (committed.offset if committed.offset >= 0 else low)
+        return total
+    finally:
+        probe.close()
+
+
+def drain_then_stop(spec: ConsumerSpec, stop: threading.Event, bound_s: float = DRAIN_S) -> None:
+    """Set `stop` once the group has caught up with its topics, or after `bound_s`."""
+    deadline = time.monotonic() + bound_s
+    while not stop.is_set() and time.monotonic() < deadline:
+        try:
+            left = lag(spec)
+        except Exception as error:  # noqa: BLE001 - Kafka away: nothing more to drain
+            log.warning("%s: cannot read its lag (%s); stopping", spec.name, error)
+            break
+        if left <= 0:
+            log.info("%s: drained; stopping", spec.name)
+            break
+        time.sleep(0.2)
+    else:
+        if not stop.is_set():
+            log.warning("%s: not drained within %.0f s; stopping", spec.name, bound_s)
+    stop.set()
 
 
 class Command(BaseCommand):
@@ -19,7 +71,18 @@ class Command(BaseCommand):
         factory = CONSUMERS.get(str(options["name"]))
         if factory is None:
             raise CommandError(f"no consumer {options['name']}")
+        spec = factory()
         stop = threading.Event()
+        draining: list[threading.Thread] = []
+
+        def on_signal(*_: object) -> None:
+            if draining:  # the second signal: stop now
+                stop.set()
+                return
+            thread = threading.Thread(target=drain_then_stop, args=(spec, stop), daemon=True)
+            draining.append(thread)
+            thread.start()
+
         for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
-        consume(factory(), stop)
+            signal.signal(sig, on_signal)
+        consume(spec, stop)

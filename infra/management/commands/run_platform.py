@@ -1,17 +1,20 @@
 """python manage.py run_platform: what `make run` does after installing.
 
-Migrates, seeds, starts every process under one supervisor, waits until each answers,
-prints the URL, the demo accounts and the demo trader's token (also in var/demo-token),
-and serves until SIGINT/SIGTERM, which stops every process it started.
+Migrates, seeds, starts every process under supervisord (infra/supervisor.py), waits until
+each answers, prints the URL, the demo accounts and the demo trader's token (also in
+var/demo-token), and serves until SIGINT/SIGTERM, which stops every process it started,
+intake first. A part that dies is restarted by supervisord; the platform goes on.
 """
 
 import contextlib
 import io
+import json
 import logging
 import os
 import signal
 import threading
 import time
+import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -20,7 +23,7 @@ from django.core.management.base import BaseCommand
 
 from infra import console
 from infra.management.commands.seed_platform import DEMO_PASSWORD, DEMO_USERS
-from infra.supervisor import Ports, Supervisor, platform_env, platform_parts
+from infra.supervisor import BIN, Ports, Supervisor, platform_env, platform_parts
 
 
 def _port(name: str, default: int) -> int:
@@ -47,6 +50,7 @@ class Command(BaseCommand):
         token = out.getvalue().strip().splitlines()[-1]
         (var_dir / "demo-token").write_text(token + "\n")
         env = platform_env(var_dir, ports)
+        env["PLATFORM_RUN_ID"] = uuid.uuid4().hex  # parts count their starts under it
         local_kafka = "KAFKA_BOOTSTRAP_SERVERS" not in os.environ
         supervisor = Supervisor(
             console.announce(platform_parts(ports, local_kafka=local_kafka)),
@@ -59,19 +63,24 @@ class Command(BaseCommand):
             signal.signal(sig, lambda *_: stop.set())
         try:
             supervisor.start()
-            self._banner(ports, token, time.monotonic() - started)
-            (var_dir / "run" / "ready").write_text("ready\n")
+            self._banner(ports, token, time.monotonic() - started, var_dir)
+            # Tied to this run: a ready file left by a killed run names another pid.
+            ready = {"pid": os.getpid(), "run_id": env["PLATFORM_RUN_ID"]}
+            (var_dir / "run" / "ready").write_text(json.dumps(ready) + "\n")
             while not stop.wait(1):
-                for name in supervisor.dead():
-                    self.stderr.write(f"{name} stopped: see {var_dir}/log/{name}.log")
-                    stop.set()
+                if not supervisor.alive():
+                    self.stderr.write(f"supervisord exited: see {var_dir}/log/supervisord.log")
+                    break
+                for line in supervisor.watch():
+                    self.stderr.write(f"{line}: see {var_dir}/log/")
         finally:
             (var_dir / "run" / "ready").unlink(missing_ok=True)
-            self.stdout.write("stopping every process...")
+            self.stdout.write("stopping: intake first, the broker last...")
+            self.stdout.flush()
             supervisor.stop()
             self.stdout.write("stopped")
 
-    def _banner(self, ports: Ports, token: str, took_s: float) -> None:
+    def _banner(self, ports: Ports, token: str, took_s: float, var_dir: Path) -> None:
         accounts = [("trader", "demo", DEMO_PASSWORD)]
         accounts += [(role, name, DEMO_PASSWORD) for name, (role, _) in DEMO_USERS.items()]
         text = console.banner(
@@ -80,8 +89,10 @@ class Command(BaseCommand):
             settings.METRICS_TOKEN,
             accounts,
             f"http://127.0.0.1:{ports.simulator}",
-            Path(settings.VAR_DIR),
+            var_dir,
             took_s,
+            processes=f"{BIN / 'supervisorctl'} -c {var_dir / 'run' / 'supervisord.conf'} status",
         )
-        self.stdout.write(text, ending="\n")
+        self.stdout.write(text, ending="
+")
         self.stdout.flush()

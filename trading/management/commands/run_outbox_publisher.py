@@ -1,7 +1,13 @@
-"""python manage.py run_outbox_publisher: outbox -> Kafka and the venue queues, until SIGTERM."""
+"""python manage.py run_outbox_publisher: outbox -> Kafka and the venue queues, until SIGTERM.
+
+SIGTERM drains: it stops once the outbox holds nothing unpublished (bounded by DRAIN_S), so
+what ingest applied during the stop reaches Kafka before the consumers after it stop. A
+second signal stops at once; either way the outbox is in the store and nothing is lost.
+"""
 
 import signal
 import threading
+import time
 
 from django.core.management.base import BaseCommand
 
@@ -9,8 +15,23 @@ from infra.bus import kafka
 from infra.bus.sinks import CeleryCommandSink, KafkaEventSink
 from infra.celery import app
 from infra.store import database
+from infra.store.api import run
 from trading import outbox
 from trading.publisher import Publisher
+
+DRAIN_S = 5.0
+
+
+def backlog() -> int:
+    """Outbox messages past the publisher's cursor (at most one is read)."""
+    return run(database(), lambda tr: len(outbox.read_after(tr, outbox.cursor(tr, "outbox"), 1)))
+
+
+def drain_then_stop(stop: threading.Event, bound_s: float = DRAIN_S) -> None:
+    deadline = time.monotonic() + bound_s
+    while not stop.is_set() and time.monotonic() < deadline and backlog():
+        time.sleep(0.1)
+    stop.set()
 
 
 class Command(BaseCommand):
@@ -26,6 +47,15 @@ class Command(BaseCommand):
             check_log=events.lost_log,
         )
         stop = threading.Event()
+        draining: list[threading.Thread] = []
+
+        def on_signal(*_: object) -> None:
+            if draining:  # the second signal: stop now
+                stop.set()
+                return
+            draining.append(threading.Thread(target=drain_then_stop, args=(stop,), daemon=True))
+            draining[0].start()
+
         for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
+            signal.signal(sig, on_signal)
         publisher.run(stop)
