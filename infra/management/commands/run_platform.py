@@ -93,6 +93,5 @@ class Command(BaseCommand):
             took_s,
             processes=f"{BIN / 'supervisorctl'} -c {var_dir / 'run' / 'supervisord.conf'} status",
         )
-        self.stdout.write(text, ending="
-")
+        self.stdout.write(text, ending="\n")
         self.stdout.flush()
