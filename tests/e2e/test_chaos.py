@@ -194,9 +194,12 @@ def test_the_platform_heals_after(drill: Drill, case: str) -> None:
     if case in PARTS:  # supervisord restarted the part, and the platform counted it
         assert platform.pids()[case] not in (0, killed[case])
         assert found["restarts"].get(case, 0) >= 1
-        health = httpx.get(f"{platform.url}/healthz", timeout=10).json()
+        ops = {
+            "Authorization": f"Bearer {(platform.var_dir / 'metrics-token').read_text().strip()}"
+        }
+        health = httpx.get(f"{platform.url}/healthz", headers=ops, timeout=10).json()
         assert health["restarts"][case] == found["restarts"][case]
-        metrics = httpx.get(f"{platform.url}/metrics", timeout=10).text
+        metrics = httpx.get(f"{platform.url}/metrics", headers=ops, timeout=10).text
         count = float(found["restarts"][case])
         assert f'platform_part_restarts_total{{part="{case}"}} {count}' in metrics
     if case == "graceful-stop-start":  # intake stopped first, the broker last
