@@ -189,6 +189,7 @@ def test_the_platform_heals_after(drill: Drill, case: str) -> None:
     assert not found["venue_fills_twice"] and not found["fill_ids_twice"]
     assert not found["filled_not_sum_of_fills"]
     assert found["fills"] > 0
+    assert found["store_integrity"] == "ok"
     check = platform.manage("check_invariants")
     assert check.returncode == 0, check.stderr
     if case in PARTS:  # supervisord restarted the part, and the platform counted it

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 from backoffice import selectors
 from backoffice.reports import reconciliation
 from infra.launch import restarts
-from infra.store import database
+from infra.store import database, default_path
 from infra.store.api import run
 from ledger import journal
 from ledger.domain.entries import trader_account
@@ -62,7 +63,19 @@ def audit(trader_id: str) -> dict[str, object]:
             for f in drift
         ][:20],
         "restarts": restarts(run_id) if run_id else {},
+        "store_integrity": store_integrity(),
     }
+
+
+def store_integrity() -> str:
+    """SQLite's integrity_check of the embedded store file: "ok", or what is broken. A corrupt file
+    loses rows silently (outbox rows, so commands never sent), which no other check names."""
+    path = default_path()
+    if not Path(path).exists():
+        return "ok"  # not the embedded store
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30) as conn:
+        rows = conn.execute("PRAGMA integrity_check(5)").fetchall()
+    return "; ".join(str(r[0]) for r in rows)
 
 
 def _own(findings: list, trader_id: str, mine: list) -> list:
