@@ -40,12 +40,21 @@ def _is_fatal(error: KafkaError) -> bool:
     return bool(error.code() == KafkaError._FATAL or error.fatal())
 
 
+def _is_stuck(error: KafkaError) -> bool:
+    """A delivery that timed out: after a broker restarted without its log, the idempotent
+    producer can go on sending under a producer id the new broker does not know (Tansu answers
+    UNKNOWN_PRODUCER_ID, not fatal to librdkafka), so every later message times out too."""
+    return bool(error.code() == KafkaError._MSG_TIMED_OUT)
+
+
 class RecreatingProducer:
     """The idempotent producer, made again after a fatal error.
 
     librdkafka's idempotent producer cannot go on after a fatal error (UNKNOWN_PRODUCER_ID or
     OUT_OF_ORDER_SEQUENCE_NUMBER once a broker lost its log): what was queued fails with that
-    error, and the next `produce` goes to a new producer. Callers resend what failed.
+    error, and the next `produce` goes to a new producer. Callers resend what failed. A
+    delivery that timed out makes a new producer too (`_is_stuck`): a new one asks the broker
+    for a new producer id, which the old one never does again.
     """
 
     def __init__(self, make: Callable[..., Any] | None = None, **overrides: Any) -> None:
@@ -63,6 +72,10 @@ class RecreatingProducer:
         if _is_fatal(error):
             if self._fatal is None:
                 log.error("Kafka producer hit a fatal error: %s; it will be recreated", error)
+            self._fatal = error
+        elif _is_stuck(error):
+            if self._fatal is None:
+                log.warning("Kafka producer: %s; it will be recreated", error)
             self._fatal = error
         else:
             log.info("Kafka producer: %s", error)

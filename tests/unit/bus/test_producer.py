@@ -62,3 +62,18 @@ def test_a_non_fatal_error_keeps_the_producer():
     producer.produce("t", value=b"x")
     assert len(FakeProducer.made) == 1
     assert producer.flush(1) == 0 and producer.take_errors() == []
+
+
+def test_a_delivery_that_timed_out_makes_the_next_send_use_a_new_producer():
+    # After a broker restarted without its log the old producer's id is unknown to it: its
+    # messages time out one after the other, and only a new producer gets a new id.
+    FakeProducer.made = []
+    producer = RecreatingProducer(make=FakeProducer)
+    timed_out = KafkaError(KafkaError._MSG_TIMED_OUT)
+    first = FakeProducer.made[0]
+    first.produce = lambda topic, on_delivery, **kw: on_delivery(timed_out, object())
+    producer.produce("t", value=b"x")
+    assert producer.flush(1) == 0 and producer.take_errors() == [timed_out]
+    producer.produce("t", value=b"x")
+    assert producer.recreated == 1
+    assert FakeProducer.made[1].sent == ["t"]
