@@ -165,16 +165,19 @@ class Publisher:
             self.db, lambda tr: take_lease(tr, self.name, self.holder, now_ms, self.lease_ttl_ms)
         ):
             return 0
-        replayed = self._replay_batch()
         rows = run(
             self.db,
             lambda tr: ob.read_after(tr, ob.cursor(tr, self.name), self.batch_size),
         )
-        if not rows:
-            return replayed
         messages = [m for _, m in rows]
         # Commands and events of one batch keep their commit order within each destination.
+        # Commands go first, before a replay and before the events: a venue command has a send
+        # window (venues/recovery/timing.py) and must not wait behind a Kafka broker that is
+        # away (if the events fail, the commands go again: a place sent twice is asked first).
         self.send_commands([m for m in messages if m.is_command])
+        replayed = self._replay_batch()
+        if not rows:
+            return replayed
         delivered = self.send_events([m for m in messages if not m.is_command]) or {}
         last = rows[-1][0]
         if not run(

@@ -34,12 +34,19 @@ def drain_then_stop(stop: threading.Event, bound_s: float = DRAIN_S) -> None:
     stop.set()
 
 
+EVENT_TIMEOUT_MS = 10_000
+
+
 class Command(BaseCommand):
     help = "Publish the outbox in commit order (one active publisher at a time, by lease)."
 
     def handle(self, *args: object, **options: object) -> None:
         kafka.ensure_topics([outbox.ORDER_EVENTS, outbox.FILL_EVENTS, outbox.LEDGER_EVENTS])
-        events = KafkaEventSink(kafka.RecreatingProducer())
+        # A short delivery timeout: a producer the broker no longer knows is replaced quickly
+        # (the commands of the next batch wait for the events of this one).
+        events = KafkaEventSink(
+            kafka.RecreatingProducer(**{"message.timeout.ms": EVENT_TIMEOUT_MS})
+        )
         publisher = Publisher(
             database(),
             send_events=events,
