@@ -59,8 +59,10 @@ def reset() -> None:
 
 
 def _is_fatal(error: KafkaException) -> bool:
+    # A send refused once the producer is in its fatal state carries the code _FATAL without
+    # the fatal flag: that producer is as dead, and must be replaced too.
     first = error.args[0] if error.args else None
-    return isinstance(first, KafkaError) and first.fatal()
+    return isinstance(first, KafkaError) and (first.fatal() or first.code() == KafkaError._FATAL)
 
 
 def emit_report(report: dict[str, Any]) -> None:
