@@ -93,7 +93,13 @@ def flush_reports() -> None:
         producer = _producer
     if producer is None:
         return
-    if producer.flush(30):
+    try:
+        left = producer.flush(30)
+    except KafkaException as error:  # a fatal error can surface here first
+        if _is_fatal(error):
+            _fatal.set()
+        raise
+    if left:
         raise RuntimeError("Kafka did not acknowledge the execution reports")
     if _fatal.is_set():  # what it held may be lost: the caller sends it again
         raise RuntimeError("the Kafka producer hit a fatal error")
