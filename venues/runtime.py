@@ -13,7 +13,6 @@ import threading
 from typing import Any
 
 import msgspec
-from confluent_kafka import KafkaError, KafkaException
 from django.conf import settings
 
 from infra.bus import kafka
@@ -27,26 +26,20 @@ from venues.adapters.sim.client import VenueClient
 log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
-_producer: Any = None
-_fatal = threading.Event()
+_producer: kafka.RecreatingProducer | None = None
+# Reports time out in 10 s: a producer the broker no longer knows (it restarted without its
+# log) times out every report, and RecreatingProducer replaces it on the first timeout.
+REPORT_TIMEOUT_MS = 10_000
 
 
-def _on_error(error: KafkaError) -> None:
-    if error.fatal():
-        log.error("Kafka producer fatal error, it will be replaced: %s", error)
-        _fatal.set()
-    else:
-        log.info("Kafka producer: %s", error)
-
-
-def report_producer() -> Any:
-    """The process's producer; a new one after a fatal error."""
+def report_producer() -> kafka.RecreatingProducer:
+    """The process's producer (kafka.RecreatingProducer: replaced after a fatal error or a
+    delivery that timed out)."""
     global _producer
     with _lock:
-        if _producer is None or _fatal.is_set():
-            _fatal.clear()
+        if _producer is None:
             kafka.ensure_topics([EXECUTION_REPORTS])
-            _producer = kafka.producer(error_cb=_on_error)
+            _producer = kafka.RecreatingProducer(**{"message.timeout.ms": REPORT_TIMEOUT_MS})
         return _producer
 
 
@@ -56,13 +49,6 @@ def reset() -> None:
     with _lock:
         _producer = None
     adapter.cache_clear()
-
-
-def _is_fatal(error: KafkaException) -> bool:
-    # A send refused once the producer is in its fatal state carries the code _FATAL without
-    # the fatal flag: that producer is as dead, and must be replaced too.
-    first = error.args[0] if error.args else None
-    return isinstance(first, KafkaError) and (first.fatal() or first.code() == KafkaError._FATAL)
 
 
 def emit_report(report: dict[str, Any]) -> None:
@@ -80,29 +66,20 @@ def emit_report(report: dict[str, Any]) -> None:
             return
         except BufferError:
             producer.poll(0.5)  # the local queue is full: let deliveries drain
-        except KafkaException as error:
-            if _is_fatal(error):
-                _fatal.set()  # the next call makes a new producer; the caller sends again
-            raise
     raise RuntimeError("could not queue the execution report for Kafka")
 
 
 def flush_reports() -> None:
-    """Wait for Kafka's acknowledgement of everything emitted; raise if it did not come."""
+    """Wait for Kafka's acknowledgement of everything emitted; raise if it did not come (or a
+    report failed: its sender sends it again)."""
     with _lock:
         producer = _producer
     if producer is None:
         return
-    try:
-        left = producer.flush(30)
-    except KafkaException as error:  # a fatal error can surface here first
-        if _is_fatal(error):
-            _fatal.set()
-        raise
-    if left:
-        raise RuntimeError("Kafka did not acknowledge the execution reports")
-    if _fatal.is_set():  # what it held may be lost: the caller sends it again
-        raise RuntimeError("the Kafka producer hit a fatal error")
+    left = producer.flush(30)
+    errors = producer.take_errors()
+    if left or errors:
+        raise RuntimeError(f"Kafka did not acknowledge the execution reports: {errors[:3]}")
 
 
 def open_circuit(venue: str, reason: str) -> None:

@@ -1,4 +1,5 @@
-"""venues.runtime's report producer: one that is in its fatal state is replaced."""
+"""venues.runtime's report producer: one that is dead or stuck is replaced, and a report that
+was not acknowledged makes flush_reports raise (its sender sends it again)."""
 
 from __future__ import annotations
 
@@ -11,23 +12,46 @@ from venues import runtime
 class DeadProducer:
     """What librdkafka's producer does once fatal: every send refused with code _FATAL."""
 
+    def __init__(self, **kw) -> None:
+        pass
+
     def produce(self, *args, **kwargs) -> None:
         raise KafkaException(KafkaError(KafkaError._FATAL, "Unable to produce message"))
 
 
-def test_a_send_refused_as_fatal_makes_the_next_report_use_a_new_producer(monkeypatch):
+class TimingOut(DeadProducer):
+    """A producer whose every report times out (its id unknown to a restarted broker)."""
+
+    def produce(self, topic, on_delivery, **kwargs) -> None:
+        on_delivery(KafkaError(KafkaError._MSG_TIMED_OUT), object())
+
+    def flush(self, timeout) -> int:
+        return 0
+
+
+@pytest.fixture
+def made(monkeypatch):
     made: list[object] = []
     monkeypatch.setattr(runtime.kafka, "ensure_topics", lambda names: None)
-    monkeypatch.setattr(
-        runtime.kafka, "producer", lambda **kw: made.append(DeadProducer()) or made[-1]
-    )
     runtime.reset()
-    runtime._fatal.clear()
-    report = {"order_id": "O1", "message_id": "m1"}
+    yield made
+    runtime.reset()
+
+
+REPORT = {"order_id": "O1", "message_id": "m1"}
+
+
+def test_a_send_refused_as_fatal_goes_again_on_a_new_producer(monkeypatch, made):
+    monkeypatch.setattr(runtime.kafka, "producer", lambda **kw: made.append(1) or DeadProducer())
     with pytest.raises(KafkaException):
-        runtime.emit_report(report)
-    with pytest.raises(KafkaException):
-        runtime.emit_report(report)  # the caller sends again: on a new producer
+        runtime.emit_report(REPORT)
     assert len(made) == 2
-    runtime.reset()
-    runtime._fatal.clear()
+
+
+def test_a_report_that_timed_out_is_not_taken_for_delivered(monkeypatch, made):
+    monkeypatch.setattr(runtime.kafka, "producer", lambda **kw: made.append(1) or TimingOut())
+    runtime.emit_report(REPORT)
+    with pytest.raises(RuntimeError, match="did not acknowledge"):
+        runtime.flush_reports()
+    runtime.emit_report(REPORT)  # the sender sends it again: on a new producer
+    assert len(made) == 2
