@@ -545,10 +545,14 @@ def test_the_blotter_follows_deltas_by_seq(trader_page, store, web_trader):
 
     # Old news (seq <= held) changes nothing and reads nothing. Messages are handled in order,
     # so once the next one's read is seen (a "subscribed" reads the list again), a read the old
-    # news caused would have been seen before it.
-    with page.expect_request(lambda r: r.method == "GET" and "/api/v1/orders?" in r.url):
+    # news caused would have been seen before it. Its answer is awaited too: the store changes
+    # next, and a list read answered after that would show the page a seq it never got pushed.
+    with page.expect_response(
+        lambda r: r.request.method == "GET" and "/api/v1/orders?" in r.url
+    ) as listed:
         gateway.push(seq2)
         gateway.push({"type": "subscribed"})
+    assert listed.value.ok
     expect(progress).to_have_text("1.2 / 3 BTC filled")
     assert requests.count(one) == 0, requests.paths
 
