@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -53,6 +54,7 @@ class Command(BaseCommand):
                 f"/books/{venue}/BTC-USD", json={"asks": asks, "bids": [["9900", "5"]]}
             ).raise_for_status()
         self.stdout.write("books: SIM-A asks 1.2 @ 9980, SIM-B asks 5 @ 9985")
+        _wait_for_quotes(float(options["timeout"]))  # type: ignore[arg-type]
         ws_url = url.replace("http", "ws", 1) + f"/ws/v1/stream?token={token}"
         with connect(ws_url, open_timeout=10) as ws:
             ws.send(json.dumps({"action": "subscribe", "orders": "*"}))
@@ -105,3 +107,24 @@ class Command(BaseCommand):
         for balance in api.get("/api/v1/balances").json()["results"]:
             total, available = _num(balance["total"]), _num(balance["available"])
             self.stdout.write(f"balance {balance['asset']}: total {total}, available {available}")
+
+
+def _wait_for_quotes(timeout_s: float) -> None:
+    """Until the router's quotes show the books just set: else it may route on stale ones."""
+    from infra.store import database
+    from infra.store.api import run
+    from trading.repository import Repository
+
+    def quoted() -> bool:
+        quotes = run(database(), lambda tr: Repository(tr).quotes("BTC-USD"))
+        shown = {q.venue: (q.best_ask, q.ask_size) for q in quotes}
+        return all(
+            shown.get(venue) == (Decimal(asks[0][0]), Decimal(asks[0][1]))
+            for venue, asks in SEED_BOOKS.items()
+        )
+
+    deadline = time.monotonic() + timeout_s
+    while not quoted():
+        if time.monotonic() > deadline:
+            raise CommandError("the venues' new books never reached the router's quotes")
+        time.sleep(0.05)
