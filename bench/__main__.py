@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "infra.settings")
+# A developer tool: like a developer machine it may make var/secret-key when none is set.
+os.environ.setdefault("DJANGO_DEBUG", "1")
 
 import django  # noqa: E402
 
