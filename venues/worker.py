@@ -48,9 +48,7 @@ class VenueStreams(bootsteps.StartStopStep):
             if runtime.is_fix(venue):  # the session is its stream, OrderStatusRequest its query
                 fix = runtime.fix_adapter(venue)
                 self.targets[f"session-{venue}"] = fix.session.run
-                reconciler = Reconciler(
-                    database(), fix, runtime.emit_report, runtime.flush_reports
-                )
+                reconciler = Reconciler(database(), fix, runtime.emit_report, runtime.flush_reports)
                 self.targets[f"reconcile-{venue}"] = reconciler.run_forever
                 log.info("keeping the %s FIX session and reconciling over it", venue)
                 continue

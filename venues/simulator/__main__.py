@@ -19,7 +19,7 @@ SHUTDOWN_TIMEOUT_S = 5.0
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m venues.simulator",
-        description="The venue simulator: SIM-A and SIM-B over HTTP and websockets, SIM-F over FIX 4.4.",
+        description="The venue simulator: SIM-A, SIM-B over HTTP/websockets, SIM-F over FIX 4.4.",
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8100)

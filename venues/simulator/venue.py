@@ -121,23 +121,27 @@ class Venue:
         """Whether a previous run left books or orders (then the seed's books are not loaded)."""
         return bool(self._seq or self._orders)
 
+    def _keep(self, state: VenueState) -> None:
+        """Write this operation's changes and commit them (the journal's rows with them)."""
+        for client_order_id in self._dirty_orders:
+            state.put_order(client_order_id, self._orders[client_order_id].to_wire())
+        for instrument in self._dirty_books:
+            state.put_book(instrument, self._books[instrument].to_wire())
+        for message in self._outgoing:
+            state.append_log(message)
+        if self._outgoing and self._seq % 1000 < len(self._outgoing):
+            state.trim_log(self._seq - LOG_LIMIT)
+        state.set_counter("seq", self._seq)
+        for kind, value in self._last_ids.items():
+            state.set_counter(kind, value)
+        state.commit()
+
     def _done(self) -> None:
         """End of one operation: keep what changed, then let its messages out."""
         if self.journal is not None and self._outgoing:
             self.journal.record(self._outgoing)
         if self._state is not None:
-            for client_order_id in self._dirty_orders:
-                self._state.put_order(client_order_id, self._orders[client_order_id].to_wire())
-            for instrument in self._dirty_books:
-                self._state.put_book(instrument, self._books[instrument].to_wire())
-            for message in self._outgoing:
-                self._state.append_log(message)
-            if self._outgoing and self._seq % 1000 < len(self._outgoing):
-                self._state.trim_log(self._seq - LOG_LIMIT)
-            self._state.set_counter("seq", self._seq)
-            for kind, value in self._last_ids.items():
-                self._state.set_counter(kind, value)
-            self._state.commit()
+            self._keep(self._state)
         self._dirty_orders.clear()
         self._dirty_books.clear()
         outgoing, self._outgoing = self._outgoing, []

@@ -146,7 +146,9 @@ class FixAdapter:
                 return "late"
             answer = self._ask(coid, MsgType.NEW_ORDER_SINGLE, _order_fields(command))
         except OutcomeUnknown as error:
-            log.warning("%s: outcome of %s unknown (%s): left to reconciliation", self.venue, coid, error)
+            log.warning(
+                "%s: outcome of %s unknown (%s): left to reconciliation", self.venue, coid, error
+            )
             return "unknown"
         except VenueUnavailable as error:
             if ask_first:

@@ -80,7 +80,12 @@ class FixSession:
         heart_bt_int_s: int = 10,
     ) -> None:
         self.db, self.address, self.venue, self.sender = db, address, venue, sender
-        self.on_message, self.on_up, self.on_down, self.on_tick = on_message, on_up, on_down, on_tick
+        self.on_message, self.on_up, self.on_down, self.on_tick = (
+            on_message,
+            on_up,
+            on_down,
+            on_tick,
+        )
         self.heart_bt_int_s = heart_bt_int_s
         self.logged_on = threading.Event()
         self._lock = threading.Lock()  # one writer at a time, and seq taken + written together
@@ -188,7 +193,9 @@ class FixSession:
             if sock is None:
                 raise NotLoggedOn(f"{self.venue} FIX session is not connected")
             seq = run(self.db, lambda tr: _take_out(tr, self.venue, self.sender))
-            data = wire.encode(msg_type, sender=self.sender, target=self.venue, seq=seq, fields=fields)
+            data = wire.encode(
+                msg_type, sender=self.sender, target=self.venue, seq=seq, fields=fields
+            )
             sock.sendall(data)
             self._last_sent = time.monotonic()
             return seq
@@ -252,7 +259,9 @@ class FixSession:
             return
         if verdict is SeqVerdict.GAP and not self._resend_pending:
             self._resend_pending = True
-            log.info("%s: gap %d-%d, asking for a resend", self.venue, self._expected, message.seq - 1)
+            log.info(
+                "%s: gap %d-%d, asking for a resend", self.venue, self._expected, message.seq - 1
+            )
             fields = [(wire.BEGIN_SEQ_NO, str(self._expected)), (wire.END_SEQ_NO, "0")]
             self._send(MsgType.RESEND_REQUEST, fields)
         # Handled now even past a gap (the resend brings it again: handling is idempotent);
@@ -275,7 +284,12 @@ class FixSession:
         elif kind == MsgType.RESEND_REQUEST:
             self._gap_fill(int(message.get(wire.BEGIN_SEQ_NO) or 1))
         elif kind == MsgType.REJECT:
-            log.warning("%s rejected our message %s: %s", self.venue, message.get(wire.REF_SEQ_NUM), message.get(wire.TEXT))
+            log.warning(
+                "%s rejected our message %s: %s",
+                self.venue,
+                message.get(wire.REF_SEQ_NUM),
+                message.get(wire.TEXT),
+            )
         elif kind == MsgType.LOGOUT:
             raise SessionBroken(f"the venue logged out: {message.get(wire.TEXT)}")
         else:

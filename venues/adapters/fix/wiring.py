@@ -27,7 +27,7 @@ HEARTBEAT_EVERY_S = 2.0
 
 
 def parse_address(address: str) -> tuple[str, int]:
-    """"127.0.0.1:8101" -> ("127.0.0.1", 8101)."""
+    """ "127.0.0.1:8101" -> ("127.0.0.1", 8101)."""
     host, _, port = address.rpartition(":")
     return host or "127.0.0.1", int(port)
 

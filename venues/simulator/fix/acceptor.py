@@ -169,7 +169,9 @@ class Acceptor:
                 if comp is None or order is None:
                     continue
                 fields = trading.report_fields(message, order)
-                self._unsent.append((comp, self._encode(comp, MsgType.EXECUTION_REPORT, fields, True)))
+                self._unsent.append(
+                    (comp, self._encode(comp, MsgType.EXECUTION_REPORT, fields, True))
+                )
             elif message["type"] == "book":
                 for conn in self.connections.values():
                     if message["instrument"] in conn.md_instruments:
@@ -191,15 +193,23 @@ class Acceptor:
     def _logon(self, message: Message, writer: asyncio.StreamWriter) -> Connection | None:
         comp = message.get(wire.SENDER_COMP_ID) or ""
         if message.msg_type != MsgType.LOGON or not comp:
-            log.info("%s: first message not a Logon with a SenderCompID: %s", self.venue.name, message)
+            log.info(
+                "%s: first message not a Logon with a SenderCompID: %s", self.venue.name, message
+            )
             writer.close()
             return None
         conn = Connection(comp, writer, _heart_bt_int(message.get(wire.HEART_BT_INT)))
         refusal = self._logon_refusal(message, comp)
         if refusal:
             log.info("%s: logon of %s refused: %s", self.venue.name, comp, refusal)
-            conn.write(self._encode(comp, MsgType.LOGOUT, [(wire.TEXT, refusal)], False))
-            self.store.commit()
+            # Not numbered in the session: it may be another connection's, logged on now.
+            seq, _ = self.store.seqs(comp)
+            fields = [(wire.TEXT, refusal)]
+            conn.write(
+                wire.encode(
+                    MsgType.LOGOUT, sender=self.venue.name, target=comp, seq=seq, fields=fields
+                )
+            )
             writer.close()
             return None
         reset = message.get(wire.RESET_SEQ_NUM_FLAG) == "Y"
@@ -211,7 +221,9 @@ class Acceptor:
         self.send(comp, MsgType.LOGON, fields + ([(wire.RESET_SEQ_NUM_FLAG, "Y")] if reset else []))
         self._sequenced(conn, message, expected)
         self.store.commit()
-        log.info("%s: %s logged on (in %d, expected %d)", self.venue.name, comp, message.seq, expected)
+        log.info(
+            "%s: %s logged on (in %d, expected %d)", self.venue.name, comp, message.seq, expected
+        )
         return conn
 
     def _logon_refusal(self, message: Message, comp: str) -> str | None:
@@ -241,7 +253,9 @@ class Acceptor:
                 self.send(conn.comp, MsgType.RESEND_REQUEST, fields)
             return True  # handled now; its number is filled in by the resend (never twice)
         if verdict is SeqVerdict.TOO_LOW:
-            self._logout(conn, f"MsgSeqNum too low, expecting {expected} but received {message.seq}")
+            self._logout(
+                conn, f"MsgSeqNum too low, expecting {expected} but received {message.seq}"
+            )
         return False
 
     def _on_message(self, conn: Connection, message: Message) -> None:
@@ -273,9 +287,17 @@ class Acceptor:
         if kind == MsgType.HEARTBEAT:
             conn.test_request_at = None
         elif kind == MsgType.TEST_REQUEST:
-            self.send(conn.comp, MsgType.HEARTBEAT, [(wire.TEST_REQ_ID, message.get(wire.TEST_REQ_ID) or "")])
+            self.send(
+                conn.comp,
+                MsgType.HEARTBEAT,
+                [(wire.TEST_REQ_ID, message.get(wire.TEST_REQ_ID) or "")],
+            )
         elif kind == MsgType.RESEND_REQUEST:
-            self._resend(conn, int(message.get(wire.BEGIN_SEQ_NO) or 1), int(message.get(wire.END_SEQ_NO) or 0))
+            self._resend(
+                conn,
+                int(message.get(wire.BEGIN_SEQ_NO) or 1),
+                int(message.get(wire.END_SEQ_NO) or 0),
+            )
         elif kind == MsgType.LOGOUT:
             self._logout(conn, "logout acknowledged")
         elif kind == MsgType.REJECT:
@@ -303,7 +325,14 @@ class Acceptor:
         next_out, _ = self.store.seqs(conn.comp)
         last = next_out - 1 if end == 0 or end >= next_out else end
         kept = self.store.sent(conn.comp, begin, last)
-        log.info("%s: resending %d-%d to %s (%d kept)", self.venue.name, begin, last, conn.comp, len(kept))
+        log.info(
+            "%s: resending %d-%d to %s (%d kept)",
+            self.venue.name,
+            begin,
+            last,
+            conn.comp,
+            len(kept),
+        )
         seq = begin
         while seq <= last:
             if seq in kept:
@@ -353,7 +382,9 @@ class Acceptor:
     def _new_order(self, conn: Connection, message: Message) -> None:
         coid = message.get(wire.CL_ORD_ID) or "NONE"
         if self.venue.order(coid) is not None:
-            refusal = trading.refusal(coid, self._exec_id(), "duplicate ClOrdID", trading.DUPLICATE_ORDER)
+            refusal = trading.refusal(
+                coid, self._exec_id(), "duplicate ClOrdID", trading.DUPLICATE_ORDER
+            )
             self.send(conn.comp, MsgType.EXECUTION_REPORT, refusal)
             return
         try:
@@ -380,7 +411,11 @@ class Acceptor:
         request_id = message.get(wire.ORD_STATUS_REQ_ID) or ""
         order = self.venue.order(coid)
         if order is None:
-            answers = [trading.refusal(coid, self._exec_id(), "unknown order", trading.UNKNOWN_ORDER, request_id)]
+            answers = [
+                trading.refusal(
+                    coid, self._exec_id(), "unknown order", trading.UNKNOWN_ORDER, request_id
+                )
+            ]
         else:
             answers = trading.status_answer(order, request_id, self._exec_id())
         for fields in answers:
@@ -400,7 +435,11 @@ class Acceptor:
             if kind == "1":
                 conn.md_instruments.add(symbol)
                 conn.md_request_id = request_id
-            self.send(conn.comp, MsgType.MARKET_DATA_SNAPSHOT, trading.snapshot(request_id, symbol, book.to_wire()))
+            self.send(
+                conn.comp,
+                MsgType.MARKET_DATA_SNAPSHOT,
+                trading.snapshot(request_id, symbol, book.to_wire()),
+            )
 
     # --- control ------------------------------------------------------------------------
 
@@ -409,7 +448,11 @@ class Acceptor:
         info: dict[str, dict[str, object]] = {}
         for comp in self.store.sessions():
             next_out, next_in = self.store.seqs(comp)
-            info[comp] = {"next_out": next_out, "next_in": next_in, "connected": comp in self.connections}
+            info[comp] = {
+                "next_out": next_out,
+                "next_in": next_in,
+                "connected": comp in self.connections,
+            }
         return info
 
     def drop(self, comp: str) -> bool:

@@ -44,8 +44,9 @@ class FixStore:
         self.set_next_in(comp, 1)
         self.file.db.execute("DELETE FROM fix_out WHERE comp = ?", (comp,))
 
-    def keep_sent(self, comp: str, seq: int, msg_type: str, fields: list[tuple[int, str]],
-                  sending_time: str) -> None:
+    def keep_sent(
+        self, comp: str, seq: int, msg_type: str, fields: list[tuple[int, str]], sending_time: str
+    ) -> None:
         body = json.dumps({"type": msg_type, "fields": fields, "sending_time": sending_time})
         self.file.db.execute("INSERT OR REPLACE INTO fix_out VALUES (?, ?, ?)", (comp, seq, body))
         if seq % 1000 == 0:
