@@ -8,18 +8,22 @@ with the stored numbers and asks for the resend of what was sent while it was aw
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from infra.store.api import Database, run
-from tests.integration.simulator.support import free_port, running_simulator
+from tests.integration.simulator.support import ROOT, free_port, running_simulator
 from tests.support.platform import eventually
 from trading.repository import Repository
 from venues.adapters.fix.adapter import FixAdapter
@@ -227,3 +231,67 @@ def test_the_venue_drops_the_link_and_the_session_comes_back_with_its_numbers(
     coid, outcome = place(worker, "1", "10000")
     assert outcome == "sent"
     eventually(lambda: in_step(seeded_db, venue, comp), what="both sides' numbers in step")
+
+
+@contextlib.contextmanager
+def simulator_process(state_dir: Path, port: int, fix_port: int) -> Iterator[Venue]:
+    """The simulator keeping its state in `state_dir`; killed -9 at the end (no Logout)."""
+    log = state_dir.parent / f"simulator-{port}.log"
+    with open(log, "ab") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "venues.simulator",
+                "--port",
+                str(port),
+                "--fix-port",
+                str(fix_port),
+                "--seed-books",
+                "--state-dir",
+                str(state_dir),
+            ],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        venue = Venue(f"http://127.0.0.1:{port}", fix_port)
+
+        def healthy() -> bool:
+            assert process.poll() is None, log.read_text()
+            try:
+                return httpx.get(f"{venue.url}/control/health", timeout=1).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        eventually(healthy, 20, what="the simulator to answer")
+        yield venue
+    finally:
+        process.kill()
+        process.wait(10)
+
+
+def test_a_simulator_killed_mid_session_resumes_it_from_its_state(seeded_db, tmp_path, comp):
+    state, port, fix_port = tmp_path / "state", free_port(), free_port()
+    with simulator_process(state, port, fix_port) as venue:
+        worker = start_worker(seeded_db, venue, comp)
+        coid, outcome = place(worker, "1", "9980", tif="GTC")
+        assert outcome == "sent"
+        eventually(lambda: in_step(seeded_db, venue, comp), what="the session in step")
+        kept = venue.sessions()[comp]
+    try:
+        eventually(lambda: not worker.adapter.session.logged_on.is_set(), what="the link gone")
+        with simulator_process(state, port, fix_port) as venue:
+            eventually(worker.adapter.session.logged_on.is_set, 20, what="the logon again")
+            again = venue.sessions()[comp]
+            assert again["next_out"] > kept["next_out"]  # went on from its state, no reset
+            venue.put_book(asks=[["9980", "3"]], bids=[["9960", "5"]])
+            eventually(
+                lambda: any(r["exec_type"] == "trade" for r in worker.reports_of(coid)),
+                what="the resting order's fill after the restart",
+            )
+            eventually(lambda: in_step(seeded_db, venue, comp), what="both sides in step")
+    finally:
+        worker.stop.set()
+        worker.thread.join(10)
