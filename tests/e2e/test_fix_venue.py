@@ -29,8 +29,20 @@ def position(api) -> Decimal:
     return next((Decimal(p["quantity"]) for p in rows if p["instrument"] == "BTC-USD"), Decimal(0))
 
 
-def test_an_order_pinned_to_sim_f_fills_over_fix_into_ledger_and_position(platform, api):
-    control = f"{platform.simulator_url}/control"
+@pytest.fixture
+def control(platform):
+    """The simulator's control API; SIM-F's book is the seed's again afterwards, for the tests
+    that share this platform."""
+    url = f"{platform.simulator_url}/control"
+    yield url
+    httpx.put(
+        f"{url}/books/SIM-F/BTC-USD",
+        json={"asks": [["9990", "5"]], "bids": [["9960", "5"]]},
+        timeout=10,
+    ).raise_for_status()
+
+
+def test_an_order_pinned_to_sim_f_fills_over_fix_into_ledger_and_position(platform, api, control):
     httpx.put(
         f"{control}/books/SIM-F/BTC-USD",
         json={"asks": [["9990", "1"], ["9991", "5"]], "bids": [["9960", "5"]]},

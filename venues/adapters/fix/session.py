@@ -234,6 +234,9 @@ class FixSession:
         run(self.db, lambda tr: _set(tr, self.venue, self.sender, "in", value))
 
     def _handle(self, message: Message) -> None:
+        comps = (message.get(wire.SENDER_COMP_ID), message.get(wire.TARGET_COMP_ID))
+        if comps != (self.venue, self.sender):
+            raise SessionBroken(f"a message for another session: {comps}")
         if message.msg_type == MsgType.SEQUENCE_RESET:
             new = int(message.get(wire.NEW_SEQ_NO) or 0)
             if message.get(wire.GAP_FILL_FLAG) != "Y" or new > self._expected:
