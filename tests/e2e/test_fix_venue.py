@@ -37,7 +37,7 @@ def control(platform):
     yield url
     httpx.put(
         f"{url}/books/SIM-F/BTC-USD",
-        json={"asks": [["9990", "5"]], "bids": [["9960", "5"]]},
+        json={"asks": [["10100", "5"]], "bids": [["9900", "5"]]},
         timeout=10,
     ).raise_for_status()
 

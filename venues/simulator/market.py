@@ -24,9 +24,10 @@ SEED_BOOKS: dict[tuple[str, str], dict[str, list[list[str]]]] = {
     ("SIM-B", "BTC-USD"): {"asks": [["9985", "5"]], "bids": [["9975", "4"]]},
     ("SIM-A", "ETH-USD"): {"asks": [["2000", "10"]], "bids": [["1995", "10"]]},
     ("SIM-B", "ETH-USD"): {"asks": [["2001", "20"]], "bids": [["1996", "20"]]},
-    # SIM-F never beats SIM-A or SIM-B here, so the seed's order fills on them as before.
-    ("SIM-F", "BTC-USD"): {"asks": [["9990", "5"]], "bids": [["9960", "5"]]},
-    ("SIM-F", "ETH-USD"): {"asks": [["2002", "20"]], "bids": [["1994", "20"]]},
+    # SIM-F never beats SIM-A or SIM-B here, and sits outside the limits (10000 and within) that
+    # the seed's scenarios use, so those orders fill on SIM-A/SIM-B as before.
+    ("SIM-F", "BTC-USD"): {"asks": [["10100", "5"]], "bids": [["9900", "5"]]},
+    ("SIM-F", "ETH-USD"): {"asks": [["2020", "20"]], "bids": [["1980", "20"]]},
 }
 
 

@@ -75,7 +75,7 @@ def test_sim_f_trades_over_fix_only(venue):
     answer = httpx.post(f"{url}/venues/SIM-F/orders", json=order("O-x:EA-1"), timeout=5)
     assert answer.status_code == 404 and "FIX" in answer.json()["error"]
     book = httpx.get(f"{url}/control/books/SIM-F/BTC-USD", timeout=5).json()
-    assert book["asks"] == [["9990", "5"]]  # never better than SIM-A's 9980 or SIM-B's 9985
+    assert book["asks"] == [["10100", "5"]]  # never better than SIM-A's 9980 or SIM-B's 9985
 
 
 def test_a_logon_to_another_comp_id_is_refused_with_a_logout(session):

@@ -75,7 +75,9 @@ class Worker:
 def venue(tmp_path) -> Iterator[Venue]:
     port = free_port()
     with running_simulator(tmp_path, "--seed-books", "--fix-port", str(port)) as url:
-        yield Venue(url, port)
+        venue = Venue(url, port)
+        venue.put_book(asks=[["9990", "5"]], bids=[["9960", "5"]])  # before any session
+        yield venue
 
 
 @pytest.fixture
