@@ -44,9 +44,9 @@ class LocalStore:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._items: dict[str, tuple[float, Any]] = {}
+        self._items: dict[str, tuple[float, bytes | int]] = {}  # a value, or a count
 
-    def _live(self, key: str) -> Any:
+    def _live(self, key: str) -> bytes | int | None:
         item = self._items.get(key)
         if item is None or item[0] < time.monotonic():
             self._items.pop(key, None)
@@ -55,7 +55,8 @@ class LocalStore:
 
     def get(self, key: str) -> bytes | None:
         with self._lock:
-            return self._live(key)  # type: ignore[no-any-return]
+            value = self._live(key)
+            return value if isinstance(value, bytes) else None
 
     def set(self, key: str, value: bytes, ttl_s: int) -> None:
         with self._lock:
@@ -80,7 +81,8 @@ class RedisStore:
         self._redis = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
 
     def get(self, key: str) -> bytes | None:
-        return self._redis.get(key)  # type: ignore[return-value]
+        value = self._redis.get(key)  # bytes or None: the client does not decode
+        return value if isinstance(value, bytes) else None
 
     def set(self, key: str, value: bytes, ttl_s: int) -> None:
         self._redis.set(key, value, ex=ttl_s)

@@ -26,9 +26,7 @@ def cancel_order(
     if order.state is OrderState.CANCEL_PENDING:
         return order
     if order.ended:
-        error = OrderNotCancelable(f"order is already {order.state.value}")
-        error.order = order  # type: ignore[attr-defined]
-        raise error
+        raise OrderNotCancelable(f"order is already {order.state.value}", order=order)
     instrument = repo.instrument(order.instrument)
     held_before = hold_minor(order, MAX_FEE_RATE)
     box = ob.Outbox(tr)
