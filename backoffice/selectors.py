@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from infra.store import database
@@ -45,7 +46,7 @@ def store_orders(db: Database | None = None) -> Iterator[StoreOrder]:
     ids = run(db, lambda tr: Repository(tr).all_order_ids())
     for start in range(0, len(ids), ORDER_CHUNK):
         chunk = ids[start : start + ORDER_CHUNK]
-        yield from run(db, lambda tr, chunk=chunk: _read_orders(tr, chunk))
+        yield from run(db, partial(_read_orders, order_ids=chunk))
 
 
 def _read_orders(tr: Transaction, order_ids: list[str]) -> list[StoreOrder]:
@@ -69,7 +70,7 @@ def store_entries(db: Database | None = None) -> Iterator[JournalEntry]:
     db = db or database()
     after: bytes | None = None
     while True:
-        rows = run(db, lambda tr, after=after: _read_entries(tr, after))
+        rows = run(db, partial(_read_entries, after=after))
         yield from (entry for _, entry in rows)
         if len(rows) < ENTRY_CHUNK:
             return

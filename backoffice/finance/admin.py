@@ -6,12 +6,12 @@ CSV" button of their list), which only the finance role may run.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -24,12 +24,14 @@ from backoffice.finance.models import CostRecord, Environment, TradingVolume
 
 ERRORS_SHOWN = 500  # the page lists this many bad rows; the command prints them all
 
+_M = TypeVar("_M", bound=models.Model)
+
 
 def _finance(request: HttpRequest) -> bool:
     return roles.has_role(request.user, roles.FINANCE)
 
 
-class FinanceAdmin(admin.ModelAdmin):
+class FinanceAdmin(admin.ModelAdmin[_M]):
     """The finance role sees finance's models, whatever model permissions say."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -48,7 +50,7 @@ class FocusUploadForm(forms.Form):
 
 
 @admin.register(Environment)
-class EnvironmentAdmin(FinanceAdmin):
+class EnvironmentAdmin(FinanceAdmin[Environment]):
     list_display = ("name", "tag", "monthly_budget", "position")
     ordering = ("position", "name")
     search_fields = ("name",)
@@ -89,7 +91,7 @@ class EnvironmentAdmin(FinanceAdmin):
 
 
 @admin.register(CostRecord)
-class CostRecordAdmin(FinanceAdmin):
+class CostRecordAdmin(FinanceAdmin[CostRecord]):
     change_list_template = "finance/admin/costrecord_change_list.html"
     list_display = (
         "charge_period_start",
@@ -155,7 +157,7 @@ class CostRecordAdmin(FinanceAdmin):
 
 
 @admin.register(TradingVolume)
-class TradingVolumeAdmin(FinanceAdmin):
+class TradingVolumeAdmin(FinanceAdmin[TradingVolume]):
     """A projection of the platform's orders and fills: read-only for every role."""
 
     list_display = ("day", "orders", "fills")
