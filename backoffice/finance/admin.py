@@ -37,7 +37,7 @@ class FinanceAdmin(admin.ModelAdmin[_M]):
     def has_module_permission(self, request: HttpRequest) -> bool:
         return _finance(request) or super().has_module_permission(request)
 
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_view_permission(self, request: HttpRequest, obj: _M | None = None) -> bool:
         return _finance(request) or super().has_view_permission(request, obj)
 
 
@@ -55,16 +55,18 @@ class EnvironmentAdmin(FinanceAdmin[Environment]):
     ordering = ("position", "name")
     search_fields = ("name",)
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Environment | None = None
+    ) -> tuple[str, ...]:
         return ("name",) if obj is not None else ()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return _finance(request) or super().has_add_permission(request)
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Environment | None = None) -> bool:
         return _finance(request) or super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Environment | None = None) -> bool:
         return False  # its cost records keep it (PROTECT)
 
     def save_model(self, request: HttpRequest, obj: Environment, form: Any, change: bool) -> None:
@@ -109,10 +111,10 @@ class CostRecordAdmin(FinanceAdmin[CostRecord]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: CostRecord | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: CostRecord | None = None) -> bool:
         return False
 
     def get_urls(self) -> list[URLPattern]:
@@ -166,8 +168,8 @@ class TradingVolumeAdmin(FinanceAdmin[TradingVolume]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: TradingVolume | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: TradingVolume | None = None) -> bool:
         return False
