@@ -65,10 +65,12 @@ test: install-dev  ## the whole suite against real services
 bench: install-dev  ## every benchmark; writes var/bench/report.md
 	$(BIN)/python -m bench
 
+# mypy's Django plugin imports the settings: as the tests' (DJANGO_TESTING=1) they need no secret
+# and write nothing (DJANGO_DEBUG=1 would write var/secret-key, which the tests then read).
 lint: install-dev  ## ruff and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy
+	DJANGO_TESTING=1 $(BIN)/mypy
 
 format: install-dev
 	$(BIN)/ruff format .

@@ -38,7 +38,7 @@ def _submission(request: HttpRequest) -> str | None:
         return None
 
 
-def adjust_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:  # type: ignore[type-arg]
+def adjust_view(model_admin: admin.ModelAdmin[Trader], request: HttpRequest) -> HttpResponse:
     """GET: the form (a new submission id in the address first); POST: the adjustment."""
     submission = _submission(request)
     if submission is None and request.method != "POST":
@@ -75,7 +75,7 @@ def adjust_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResp
 
 
 def _post(
-    model_admin: admin.ModelAdmin,  # type: ignore[type-arg]
+    model_admin: admin.ModelAdmin[Trader],
     request: HttpRequest,
     form: AdjustmentForm,
 ) -> adjustments.Outcome | None:
@@ -112,7 +112,7 @@ def _post(
     return outcome
 
 
-def pending_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:  # type: ignore[type-arg]
+def pending_view(model_admin: admin.ModelAdmin[Trader], request: HttpRequest) -> HttpResponse:
     """Adjustments over the limit, waiting for a second staff member: approve or reject."""
     if request.method == "POST":
         approve = request.POST.get("decision") == "approve"

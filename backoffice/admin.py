@@ -9,11 +9,12 @@ backoffice/permissions.py.
 from __future__ import annotations
 
 import json
-from typing import Any
+from decimal import Decimal
+from typing import Any, TypeVar
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
@@ -43,6 +44,9 @@ admin.site.site_header = "Back office"
 admin.site.site_title = "Back office"
 admin.site.index_title = "Back office"
 
+_M = TypeVar("_M", bound=Model)
+_Parent = TypeVar("_Parent", bound=Model)
+
 
 class ReadOnlyPermissions:
     """Staff and finance see; nobody adds, changes or deletes; staff alone operates."""
@@ -66,7 +70,7 @@ class ReadOnlyPermissions:
         return can_operate(request.user)
 
 
-class ReadOnlyAdmin(ReadOnlyPermissions, admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnlyAdmin(ReadOnlyPermissions, admin.ModelAdmin[_M]):
     def change_view(
         self,
         request: HttpRequest,
@@ -78,7 +82,7 @@ class ReadOnlyAdmin(ReadOnlyPermissions, admin.ModelAdmin):  # type: ignore[type
         return super().change_view(request, object_id, form_url, context)
 
 
-class ReadOnlyTabular(ReadOnlyPermissions, admin.TabularInline):  # type: ignore[type-arg]
+class ReadOnlyTabular(ReadOnlyPermissions, admin.TabularInline[_M, _Parent]):
     extra = 0
     max_num = 0
     can_delete = False
@@ -93,7 +97,7 @@ def _back(request: HttpRequest) -> HttpResponseRedirect | None:
     return None
 
 
-def _decimal(value: Any) -> str:
+def _decimal(value: Decimal | None) -> str:
     return display(value) if value is not None else "—"
 
 
@@ -122,7 +126,7 @@ def _table(headers: list[str], rows: list[list[Any]], css: str = "") -> str:
 # --- orders -------------------------------------------------------------------------------------
 
 
-class FillInline(ReadOnlyTabular):
+class FillInline(ReadOnlyTabular[Fill, Order]):
     model = Fill
     fk_name = "order"
     fields = (
@@ -145,7 +149,7 @@ class FillInline(ReadOnlyTabular):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyAdmin):
+class OrderAdmin(ReadOnlyAdmin[Order]):
     list_display = (
         "order_id",
         "trader_id",
@@ -252,7 +256,7 @@ class OrderAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Fill)
-class FillAdmin(ReadOnlyAdmin):
+class FillAdmin(ReadOnlyAdmin[Fill]):
     list_display = (
         "fill_id",
         "order",
@@ -278,14 +282,14 @@ class FillAdmin(ReadOnlyAdmin):
 # --- ledger -------------------------------------------------------------------------------------
 
 
-class PostingInline(ReadOnlyTabular):
+class PostingInline(ReadOnlyTabular[Posting, LedgerEntry]):
     model = Posting
     fields = ("account", "asset", "amount")
     readonly_fields = fields
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyAdmin):
+class LedgerEntryAdmin(ReadOnlyAdmin[LedgerEntry]):
     list_display = ("entry_id", "kind", "order_id", "memo", "created_at")
     list_filter = ("kind",)
     search_fields = ("entry_id", "order_id", "memo", "postings__account")
@@ -314,7 +318,7 @@ class AccountKind(admin.SimpleListFilter):
 
 
 @admin.register(Balance)
-class BalanceAdmin(ReadOnlyAdmin):
+class BalanceAdmin(ReadOnlyAdmin[Balance]):
     list_display = ("account", "asset", "amount")
     list_filter = ("asset", AccountKind)
     search_fields = ("account",)
@@ -323,7 +327,7 @@ class BalanceAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Position)
-class PositionAdmin(ReadOnlyAdmin):
+class PositionAdmin(ReadOnlyAdmin[Position]):
     list_display = ("trader_id", "instrument", "quantity_", "average_cost", "realized_pnl_")
     list_filter = ("instrument",)
     search_fields = ("trader_id",)
@@ -350,7 +354,7 @@ class PositionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Instrument)
-class InstrumentAdmin(ReadOnlyAdmin):
+class InstrumentAdmin(ReadOnlyAdmin[Instrument]):
     list_display = ("symbol", "base", "quote", "quantity_step_", "price_tick_", "min_quantity_")
     search_fields = ("symbol",)
     fields = list_display
@@ -379,7 +383,7 @@ def _status(halted: bool | None, circuit_open: bool = False) -> str:
 
 
 @admin.register(Venue)
-class VenueAdmin(ReadOnlyAdmin):
+class VenueAdmin(ReadOnlyAdmin[Venue]):
     list_display = ("name", "taker_fee_rate_", "state")
     list_filter = ("halted", "circuit_open")
     search_fields = ("name",)
@@ -423,7 +427,7 @@ class VenueAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Trader)
-class TraderAdmin(ReadOnlyAdmin):
+class TraderAdmin(ReadOnlyAdmin[Trader]):
     search_fields = ("username", "email")
     list_filter = ("is_active",)
     date_hierarchy = "date_joined"
@@ -525,7 +529,7 @@ def _pretty(value: Any) -> str:
 
 
 @admin.register(QuarantinedReport)
-class QuarantinedReportAdmin(ReadOnlyAdmin):
+class QuarantinedReportAdmin(ReadOnlyAdmin[QuarantinedReport]):
     list_display = ("received_at", "venue", "exec_id", "order_id", "exec_type", "reason")
     list_filter = ("venue", "exec_type")
     search_fields = ("exec_id", "order_id", "reason")
@@ -552,7 +556,7 @@ class QuarantinedReportAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DeadLetter)
-class DeadLetterAdmin(ReadOnlyAdmin):
+class DeadLetterAdmin(ReadOnlyAdmin[DeadLetter]):
     list_display = ("dead_lettered_at", "source", "reason", "key")
     list_filter = ("topic",)
     search_fields = ("reason", "key", "value", "source")

@@ -36,7 +36,9 @@ class AdjustmentForm(forms.Form):
 
     def __init__(self, *args: Any, assets: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["asset"].choices = [(a, a) for a in assets]  # type: ignore[attr-defined]
+        asset = self.fields["asset"]
+        assert isinstance(asset, forms.ChoiceField)  # declared above
+        asset.choices = [(a, a) for a in assets]
 
     def clean_amount(self) -> Decimal:
         text = str(self.cleaned_data["amount"]).strip()

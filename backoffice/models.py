@@ -10,9 +10,11 @@ a mirror of the store (`backoffice/rebuild.py`). Money in the ledger is integer 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import ClassVar
 
 from django.contrib.auth.models import User, UserManager
 from django.db import models
+from django.db.models.expressions import Combinable
 
 from backoffice import roles
 from trading.domain.money import display, from_minor
@@ -21,8 +23,12 @@ DIGITS = 38  # numeric(38, 8): cost bases and notionals of amounts up to 1e10 fi
 PLACES = 8
 
 
-def _decimal(**options: bool) -> models.DecimalField[Decimal]:
-    return models.DecimalField(max_digits=DIGITS, decimal_places=PLACES, **options)
+def _decimal() -> models.DecimalField[Decimal | str | Combinable, Decimal]:
+    return models.DecimalField(max_digits=DIGITS, decimal_places=PLACES)
+
+
+def _optional_decimal() -> models.DecimalField[Decimal | str | Combinable | None, Decimal | None]:
+    return models.DecimalField(max_digits=DIGITS, decimal_places=PLACES, null=True, blank=True)
 
 
 class Order(models.Model):
@@ -36,7 +42,7 @@ class Order(models.Model):
     quantity = _decimal()
     filled_quantity = _decimal()
     remaining_quantity = _decimal()
-    average_price = _decimal(null=True, blank=True)
+    average_price = _optional_decimal()
     attempts = models.JSONField(default=list)  # the contract's attempt views, in order
     created_at = models.DateTimeField(null=True, blank=True, db_index=True)  # from seq 1
     updated_at = models.DateTimeField(db_index=True)
@@ -258,17 +264,17 @@ class Venue(models.Model):
         return self.name
 
 
-class TraderManager(UserManager[User]):
+class TraderManager(UserManager["Trader"]):
     use_in_migrations = False
 
-    def get_queryset(self) -> models.QuerySet[User]:
+    def get_queryset(self) -> models.QuerySet[Trader]:
         return super().get_queryset().filter(groups__name=roles.TRADER).distinct()
 
 
 class Trader(User):
     """A user in the trader group; its balances, positions and halt live in the store."""
 
-    objects = TraderManager()  # type: ignore[misc]
+    objects: ClassVar[TraderManager] = TraderManager()
 
     class Meta:
         proxy = True

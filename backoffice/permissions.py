@@ -8,28 +8,26 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from backoffice import roles
 
 
-def _admin_user(user: Any) -> bool:
+def _admin_user(user: object) -> bool:
     return bool(getattr(user, "is_active", False) and getattr(user, "is_staff", False))
 
 
-def can_view(user: Any) -> bool:
+def can_view(user: object) -> bool:
     """May open the back office's admin pages (read-only)."""
     return _admin_user(user) and (
         roles.has_role(user, roles.STAFF) or roles.has_role(user, roles.FINANCE)
     )
 
 
-def can_operate(user: Any) -> bool:
+def can_operate(user: object) -> bool:
     """May run the actions that change the store (through trading-core)."""
     return _admin_user(user) and roles.has_role(user, roles.STAFF)
 
 
-def can_read_reports(user: Any) -> bool:
+def can_read_reports(user: object) -> bool:
     return bool(getattr(user, "is_active", False)) and (
         roles.has_role(user, roles.STAFF) or roles.has_role(user, roles.FINANCE)
     )

@@ -17,7 +17,8 @@ def has_role(user: object, role: str) -> bool:
     cached = getattr(user, "_edge_roles", None)  # a principal from trading.api.edge_cache
     if cached is not None:
         return role in cached
-    return bool(user.groups.filter(name=role).exists())  # type: ignore[attr-defined]
+    groups = getattr(user, "groups", None)  # a User's groups (roles.py imports no models)
+    return groups is not None and bool(groups.filter(name=role).exists())
 
 
 # (label, url, who sees it): the site's main links, in the header's order. Each link is shown

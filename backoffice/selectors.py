@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from infra.store import database
@@ -44,7 +45,7 @@ def store_orders(db: Database | None = None) -> Iterator[StoreOrder]:
     db = db or database()
     after: str | None = None
     while True:
-        last, orders = run(db, lambda tr, after=after: _order_page(tr, after))
+        last, orders = run(db, partial(_order_page, after=after))
         yield from orders
         if last is None:
             return
@@ -78,7 +79,7 @@ def store_entries(db: Database | None = None) -> Iterator[JournalEntry]:
     db = db or database()
     after: bytes | None = None
     while True:
-        rows = run(db, lambda tr, after=after: _read_entries(tr, after))
+        rows = run(db, partial(_read_entries, after=after))
         yield from (entry for _, entry in rows)
         if len(rows) < ENTRY_CHUNK:
             return
@@ -99,7 +100,7 @@ def store_balances(db: Database | None = None) -> dict[tuple[str, str], int]:
     balances: dict[tuple[str, str], int] = {}
     begin = rng.start
     while True:
-        rows = run(db, lambda tr, b=begin: tr.get_range(b, rng.stop, limit=ENTRY_CHUNK))
+        rows = run(db, partial(_balance_rows, begin=begin, end=rng.stop))
         balances.update(
             (journal.BALANCE.unpack(k), int.from_bytes(v, "little", signed=True)) for k, v in rows
         )
@@ -180,3 +181,7 @@ def marks(instruments: set[str], db: Database | None = None) -> dict[str, Any]:
         return {i: trading_selectors.mark_price(repo.quotes(i)) for i in sorted(instruments)}
 
     return run(db or database(), read)
+
+
+def _balance_rows(tr: Transaction, begin: bytes, end: bytes) -> list[tuple[bytes, bytes]]:
+    return list(tr.get_range(begin, end, limit=ENTRY_CHUNK))

@@ -8,9 +8,10 @@ Every function checks the caller may operate (backoffice/permissions.py) before 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -28,6 +29,8 @@ from trading.repository import Repository
 from trading.services import adjustments
 from trading.services.cancel import cancel_order
 from trading.services.reference import set_trader_halted, set_venue_state
+
+T = TypeVar("T")
 
 # Adjustments larger than this (in units of the asset) wait for a second staff member.
 # settings.ADJUSTMENT_APPROVAL_OVER overrides it; an asset not named there needs no approval.
@@ -134,7 +137,7 @@ def venue_set_halted(*, user: Any, venue: str, halted: bool) -> None:
     _run(change)
 
 
-def _run(fn: Any) -> Any:
+def _run(fn: Callable[[Transaction], T]) -> T:
     """One store transaction of trading-core; a refusal becomes ActionRefused, then the audit
     log table is brought up to date with what the transaction recorded."""
     try:
@@ -220,7 +223,7 @@ def adjustment_post(
         )
         return outcome
 
-    return _run(post)  # type: ignore[no-any-return]
+    return _run(post)
 
 
 def adjustment_decide(*, user: Any, submission_id: str, approve: bool) -> adjustments.Outcome:
@@ -259,12 +262,12 @@ def adjustment_decide(*, user: Any, submission_id: str, approve: bool) -> adjust
         )
         return outcome
 
-    return _run(decide)  # type: ignore[no-any-return]
+    return _run(decide)
 
 
 def pending_adjustments() -> list[adjustments.AdjustmentRequest]:
-    return run(database(), adjustments.pending)  # type: ignore[no-any-return]
+    return run(database(), adjustments.pending)
 
 
 def adjustment_request(submission_id: str) -> adjustments.AdjustmentRequest | None:
-    return run(database(), lambda tr: adjustments.find(tr, submission_id))  # type: ignore[no-any-return]
+    return run(database(), lambda tr: adjustments.find(tr, submission_id))

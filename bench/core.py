@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ def _place(db: Any, n: int, prefix: str) -> list[str]:
     ids = [f"O{prefix}{i:07d}" for i in range(n)]
     for order_id in ids:
         command = PlaceOrder(TRADER, order_id, "BTC-USD", "buy", "0.003", limit_price="10000")
-        run(db, lambda tr, c=command: place_order(tr, c, NOW))
+        run(db, partial(place_order, command=command, now=NOW))
     return ids
 
 
@@ -35,7 +36,7 @@ def bench_core(orders: int = 3000, batch: int = 50) -> dict[str, float]:
             ]
             started, cpu = time.perf_counter(), time.process_time()
             for fill in fills:
-                run(db, lambda tr, f=fill: apply_execution_report(tr, f, NOW))
+                run(db, partial(apply_execution_report, report=fill, now=NOW))
             single_s, single_cpu = time.perf_counter() - started, time.process_time() - cpu
             more = [
                 report(o, "EA-1", "SIM-A", "trade", cum="0.002", qty="0.001", price="9980")
@@ -44,7 +45,7 @@ def bench_core(orders: int = 3000, batch: int = 50) -> dict[str, float]:
             started, cpu = time.perf_counter(), time.process_time()
             for i in range(0, len(more), batch):
                 chunk = more[i : i + batch]
-                run(db, lambda tr, c=chunk: apply_execution_reports(tr, c, NOW))
+                run(db, partial(apply_execution_reports, reports=chunk, now=NOW))
             batched_s, batched_cpu = time.perf_counter() - started, time.process_time() - cpu
         finally:
             db.close()

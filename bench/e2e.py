@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,10 @@ def _books(platform: RunningPlatform, asks: dict[str, list[list[str]]]) -> None:
             ).raise_for_status()
 
 
+def _has_ended(api: httpx.Client, path: str) -> bool:
+    return api.get(path).json()["state"] in ENDED
+
+
 def _seed_latency(platform: RunningPlatform, api: httpx.Client, runs: int = 5) -> list[float]:
     took = []
     for _ in range(runs):
@@ -70,7 +75,7 @@ def _seed_latency(platform: RunningPlatform, api: httpx.Client, runs: int = 5) -
             },
         ).json()
         path = f"/api/v1/orders/{order['order_id']}"
-        eventually(lambda p=path: api.get(p).json()["state"] in ENDED, 30, 0.002)
+        eventually(partial(_has_ended, api, path), 30, 0.002)
         took.append((time.perf_counter() - started) * 1000)
     return took
 

@@ -82,7 +82,8 @@ class Load:
         if not self.args.body:
             return b""
         self.sent += 1
-        return self.args.body.replace("{n}", f"{self.args.prefix}{self.sent}").encode()
+        body: str = self.args.body
+        return body.replace("{n}", f"{self.args.prefix}{self.sent}").encode()
 
     async def one(self) -> None:
         connection = await self.free.get()
@@ -163,10 +164,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--record", action="store_true")
     args = parser.parse_args(argv)
     try:
-        from uvloop import run
+        import uvloop
     except ImportError:
-        from asyncio import run
-    result = run(Load(args).run())
+        result = asyncio.run(Load(args).run())
+    else:
+        result = uvloop.run(Load(args).run())
     json.dump(result, sys.stdout)
     return 0
 

@@ -14,14 +14,18 @@ import shutil
 import sqlite3
 import tempfile
 import time
+from functools import partial
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
 from bench.core import bench_core
 from infra.store import open_database
-from infra.store.api import Transaction, run
+from infra.store.api import Database, Transaction, run
 from tests.support.reports import NOW, report
 from tests.support.store import TRADER, seeded_store
+from trading.domain.reports import ExecutionReport
 from trading.services import reference
 from trading.services.execution import apply_execution_report
 from trading.services.place import PlaceOrder, place_order
@@ -34,15 +38,17 @@ RAW_FILLS = 2000
 class _Recorder:
     """A Transaction that records what one fill reads and writes (for the raw sqlite3 replay)."""
 
-    def __init__(self, tr: Any) -> None:
-        self.tr, self.gets, self.writes = tr, [], []
+    def __init__(self, tr: Transaction) -> None:
+        self.tr = tr
+        self.gets: list[bytes] = []
+        self.writes: list[tuple[bytes, bytes]] = []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.tr, name)
 
     def get(self, key: bytes) -> bytes | None:
         self.gets.append(key)
-        return self.tr.get(key)  # type: ignore[no-any-return]
+        return self.tr.get(key)
 
     def set(self, key: bytes, value: bytes) -> None:
         self.writes.append((key, value))
@@ -57,15 +63,15 @@ class _Recorder:
         self.tr.set_versionstamped_key(key, value)
 
 
-def _place(db: Any, trader: str, n: int, prefix: str) -> list[str]:
+def _place(db: Database, trader: str, n: int, prefix: str) -> list[str]:
     ids = [f"O{prefix}{i:07d}" for i in range(n)]
     for order_id in ids:
         command = PlaceOrder(trader, order_id, "BTC-USD", "buy", "0.003", limit_price="10000")
-        run(db, lambda tr, c=command: place_order(tr, c, NOW))
+        run(db, partial(place_order, command=command, now=NOW))
     return ids
 
 
-def _fill(order_id: str) -> Any:
+def _fill(order_id: str) -> ExecutionReport:
     """A fill of 0.001 on the order's first attempt, with ids unique to the order (the builder's
     own counter starts again in every process: two ingest processes would send the same ids)."""
     return report(
@@ -90,7 +96,7 @@ def raw_sqlite_fills_per_s(folder: Path, fills: int = RAW_FILLS) -> float:
 
         def body(tr: Transaction) -> None:
             recorder[:] = [_Recorder(tr)]
-            apply_execution_report(recorder[0], _fill(order_id), NOW)  # type: ignore[arg-type]
+            apply_execution_report(recorder[0], _fill(order_id), NOW)
 
         run(db, body)
     finally:
@@ -114,7 +120,10 @@ def raw_sqlite_fills_per_s(folder: Path, fills: int = RAW_FILLS) -> float:
     return fills / elapsed
 
 
-def _ingest(path: str, order_ids: list[str], ready: Any, go: Any, out: Any) -> None:
+Timing = tuple[float, float, float, int]  # started, ended, cpu s, retried transactions
+
+
+def _ingest(path: str, order_ids: list[str], ready: Event, go: Event, out: Queue[Timing]) -> None:
     """One ingest process: apply a fill to each order, one transaction each, and report timing."""
     import django
 
@@ -126,13 +135,13 @@ def _ingest(path: str, order_ids: list[str], ready: Any, go: Any, out: Any) -> N
     go.wait()
     attempts = [0]
 
-    def apply(tr: Transaction, fill: Any) -> None:
+    def apply(tr: Transaction, fill: ExecutionReport) -> None:
         attempts[0] += 1
         apply_execution_report(tr, fill, NOW)
 
     cpu, started = time.process_time(), time.perf_counter()
     for fill in fills:
-        run(db, lambda tr, f=fill: apply(tr, f))
+        run(db, partial(apply, fill=fill))
     out.put((started, time.perf_counter(), time.process_time() - cpu, attempts[0] - len(fills)))
     db.close()
 
@@ -142,14 +151,17 @@ def ingest_processes(folder: Path, reports: int = INGEST_REPORTS) -> dict[str, d
     traders, so neither reads what the other writes), on copies of one store."""
     db = seeded_store(folder / "seed")
     try:
-        run(db, lambda tr: reference.ensure_trader(tr, OTHER_TRADER, "bob"))
+        run(db, partial(reference.ensure_trader, trader_id=OTHER_TRADER, name="bob"))
         for asset, amount in reference.DEMO_DEPOSITS.items():
-            run(
-                db,
-                lambda tr, a=asset, n=amount: reference.deposit(
-                    tr, entry_id=f"dep2:{a}", trader_id=OTHER_TRADER, asset=a, amount=n, now=NOW
-                ),
+            deposit = partial(
+                reference.deposit,
+                entry_id=f"dep2:{asset}",
+                trader_id=OTHER_TRADER,
+                asset=asset,
+                amount=amount,
+                now=NOW,
             )
+            run(db, deposit)
         mine, theirs = _place(db, TRADER, reports, "a"), _place(db, OTHER_TRADER, reports, "b")
     finally:
         db.close()
@@ -162,7 +174,8 @@ def ingest_processes(folder: Path, reports: int = INGEST_REPORTS) -> dict[str, d
             source = folder / "seed" / f"store.sqlite3{suffix}"
             if source.exists():
                 shutil.copy(source, copy / f"store.sqlite3{suffix}")
-        go, out = context.Event(), context.Queue()
+        go = context.Event()
+        out: Queue[Timing] = context.Queue()
         readies = [context.Event() for _ in shares]
         workers = [
             context.Process(target=_ingest, args=(str(copy / "store.sqlite3"), s, r, go, out))
@@ -186,7 +199,9 @@ def ingest_processes(folder: Path, reports: int = INGEST_REPORTS) -> dict[str, d
     return results
 
 
-def _figure(name: str, value: float, unit: str, goal: float | None, **extra: Any) -> dict:
+def _figure(
+    name: str, value: float, unit: str, goal: float | None, **extra: object
+) -> dict[str, object]:
     return {"name": name, "value": round(value, 1), "unit": unit, "goal": goal, **extra}
 
 

@@ -8,8 +8,10 @@ entry (Django's ASGI handler under daphne), kept for the bench's comparison.
 """
 
 import os
+from typing import cast
 
 from a2wsgi import WSGIMiddleware
+from a2wsgi.wsgi_typing import WSGIApp
 from django.core.asgi import get_asgi_application
 from django.core.wsgi import get_wsgi_application
 
@@ -20,7 +22,9 @@ exit_with_parent()  # a uvicorn worker whose parent was killed frees the port (i
 django_asgi_app = get_asgi_application()  # sets Django up
 # Threads per process: a request waits on the store or the database, not on Python, so a few.
 WEB_THREADS = int(os.environ.get("WEB_THREADS", "8"))
-django_http_app = WSGIMiddleware(get_wsgi_application(), workers=WEB_THREADS)
+# Django's WSGIHandler answers with an HttpResponse, which iterates bytes (WSGI); its stubs say
+# HttpResponseBase, which does not declare that.
+django_http_app = WSGIMiddleware(cast("WSGIApp", get_wsgi_application()), workers=WEB_THREADS)
 
 # Imported after Django is set up: they use models.
 from channels.auth import AuthMiddlewareStack  # noqa: E402

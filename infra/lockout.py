@@ -18,7 +18,7 @@ class LockoutBackend(AxesStandaloneBackend):
         username: str | None = None,
         password: str | None = None,
         **kwargs: Any,
-    ) -> Any:
-        if request is None:
-            return None
-        return super().authenticate(request, username, password, **kwargs)
+    ) -> None:
+        """Raises PermissionDenied when locked out; signs no one in (the next backend does)."""
+        if request is not None:
+            super().authenticate(request, username, password, **kwargs)

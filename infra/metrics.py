@@ -19,7 +19,7 @@ from prometheus_client.registry import Collector
 
 from infra.ops_access import has_metrics_token
 from infra.store import database
-from infra.store.api import run
+from infra.store.api import Transaction, run
 from trading import outbox
 from trading.repository import Repository
 
@@ -28,7 +28,7 @@ BACKLOG_SCAN_LIMIT = 10_000
 
 
 def _store_metrics() -> Iterator[Metric]:
-    def read(tr):  # type: ignore[no-untyped-def]
+    def read(tr: Transaction) -> tuple[dict[tuple[str, str], int], int, datetime | None]:
         counters = Repository(tr).counters()
         rows = outbox.read_after(tr, outbox.cursor(tr, "outbox"), BACKLOG_SCAN_LIMIT)
         return counters, len(rows), rows[0][1].created_at if rows else None
@@ -116,4 +116,5 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
         refused = JsonResponse({"detail": "Bearer token required (METRICS_TOKEN)."}, status=401)
         refused["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return refused
-    return exports.ExportToDjangoView(request)
+    exposition: HttpResponse = exports.ExportToDjangoView(request)  # django_prometheus: untyped
+    return exposition

@@ -4,8 +4,11 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 
 from infra import security_settings as sec
+
+django_stubs_ext.monkeypatch()  # ModelAdmin[Model] etc. at run time, as django-stubs has them
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))

@@ -25,6 +25,7 @@ import xmlrpc.client
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 import httpx
 
@@ -286,7 +287,16 @@ def rpc(var_dir: Path) -> xmlrpc.client.ServerProxy:
     return xmlrpc.client.ServerProxy("http://localhost/RPC2", transport=transport)
 
 
-def processes(var_dir: Path) -> dict[str, dict[str, object]]:
+class ProcessInfo(TypedDict):
+    """The fields we read of supervisord's getProcessInfo (its XML-RPC API, documented)."""
+
+    name: str
+    statename: str
+    pid: int  # 0 when down
+    start: int  # epoch s
+
+
+def processes(var_dir: Path) -> dict[str, ProcessInfo]:
     """part -> supervisord's view of it: pid (0 when down), statename, start (epoch s)."""
     infos = rpc(var_dir).supervisor.getAllProcessInfo()
     assert isinstance(infos, list)
@@ -352,7 +362,7 @@ class Supervisor:
             info = processes(self.var_dir)[part.name]
             if info["statename"] == "FATAL":  # BACKOFF: supervisord tries again, so do we
                 raise RuntimeError(f"{part.name} cannot start: see var/log/{part.name}.log")
-            return info["statename"] == "RUNNING" and ready(float(info["start"]))  # type: ignore[arg-type]
+            return info["statename"] == "RUNNING" and ready(float(info["start"]))
 
         self._wait(check, part.ready_timeout_s, f"{part.name} to be ready")
 
@@ -364,7 +374,7 @@ class Supervisor:
             return []
         lines = []
         for name, info in infos.items():
-            pid, before = int(info["pid"]), self.pids.get(name, 0)  # type: ignore[call-overload]
+            pid, before = int(info["pid"]), self.pids.get(name, 0)
             if pid and before and pid != before:
                 lines.append(f"{name} restarted by supervisord (pid {before} -> {pid})")
             if not pid and before and name not in self.down:

@@ -24,7 +24,9 @@ import functools
 import logging
 import socket
 import time
-from typing import Any
+from typing import Protocol
+
+from realtime.asgi_types import ASGIApp, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 SCOPE_KEY = "realtime.backpressure"
@@ -32,8 +34,26 @@ POLL_S = 0.02
 SEND_BUFFER_BYTES = 64 * 1024  # the kernel doubles it: 128 kB per websocket at most
 
 
+class _TwistedTransport(Protocol):
+    """What daphne's Twisted transport tells (read by duck typing: Twisted is not imported)."""
+
+    producerPaused: bool
+    disconnected: bool
+
+    def getHandle(self) -> socket.socket: ...
+
+
+class _UvicornProtocol(Protocol):
+    """What uvicorn's websocket protocol tells through asyncio's flow control."""
+
+    writable: asyncio.Event
+    disconnected: bool
+
+
 class Backpressure:
-    def __init__(self, transport: Any = None, protocol: Any = None) -> None:
+    def __init__(
+        self, transport: _TwistedTransport | None = None, protocol: _UvicornProtocol | None = None
+    ) -> None:
         self._transport = transport  # daphne's Twisted transport
         self._protocol = protocol  # uvicorn's websocket protocol
 
@@ -58,17 +78,20 @@ class Backpressure:
         return True
 
 
-def _bound_send_buffer(sock: Any) -> None:
+def _bound_send_buffer(sock: socket.socket | None) -> None:
+    if sock is None:
+        log.info("ws-gateway: send buffer left as it is: the transport has no socket")
+        return
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
     except (AttributeError, OSError) as problem:
         log.info("ws-gateway: send buffer left as it is: %s", problem)
 
 
-def _uvicorn_protocol(send: Any) -> Any:
+def _uvicorn_protocol(send: Send) -> _UvicornProtocol | None:
     """uvicorn passes its protocol's bound `send`; the protocol holds `writable` (asyncio
     flow control) and `disconnected`. Anything else: None."""
-    protocol = getattr(send, "__self__", None)
+    protocol: _UvicornProtocol | None = getattr(send, "__self__", None)
     if not isinstance(getattr(protocol, "writable", None), asyncio.Event):
         return None
     if not isinstance(getattr(protocol, "disconnected", None), bool):
@@ -79,13 +102,13 @@ def _uvicorn_protocol(send: Any) -> Any:
     return protocol
 
 
-def _twisted_transport(send: Any) -> Any:
+def _twisted_transport(send: Send) -> _TwistedTransport | None:
     """daphne's `send` is `partial(server.handle_reply, protocol)`; the protocol holds the
     transport. Anything else (another server, a test communicator): None."""
     if not isinstance(send, functools.partial) or not send.args:
         return None
-    transport = getattr(send.args[0], "transport", None)
-    if not isinstance(getattr(transport, "producerPaused", None), bool):
+    transport: _TwistedTransport | None = getattr(send.args[0], "transport", None)
+    if transport is None or not isinstance(getattr(transport, "producerPaused", None), bool):
         return None  # e.g. TLS wraps the TCP transport: no signal to read
     try:
         _bound_send_buffer(transport.getHandle())
@@ -97,10 +120,10 @@ def _twisted_transport(send: Any) -> Any:
 _warned = False
 
 
-def with_backpressure(app: Any) -> Any:
+def with_backpressure(app: ASGIApp) -> ASGIApp:
     """The outermost websocket middleware: it sees the server's own `send`."""
 
-    async def middleware(scope: dict[str, Any], receive: Any, send: Any) -> Any:
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         global _warned
         backpressure = Backpressure(_twisted_transport(send), _uvicorn_protocol(send))
         if not backpressure.supported and not _warned:
@@ -109,6 +132,6 @@ def with_backpressure(app: Any) -> Any:
                 "ws-gateway: no Twisted or uvicorn transport behind send: a slow client is seen "
                 "only if the server's send waits for it"
             )
-        return await app({**scope, SCOPE_KEY: backpressure}, receive, send)
+        await app({**scope, SCOPE_KEY: backpressure}, receive, send)
 
     return middleware

@@ -19,12 +19,13 @@ import asyncio
 import logging
 import threading
 from collections import OrderedDict
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import Protocol
 
-from confluent_kafka import KafkaException, TopicPartition
+from confluent_kafka import Consumer, KafkaException, TopicPartition
 
 from infra.bus import kafka
-from infra.bus.consume import Backoff, Refused, settle
+from infra.bus.consume import Backoff, Message, Refused, settle
 from realtime.protocol import Delta, read_delta
 from trading.outbox import ORDER_EVENTS
 
@@ -114,13 +115,7 @@ class Fanout:
                 first = consumer.poll(POLL_S)  # consume(n, t) would wait t for n messages
                 if first is None:
                     continue
-                messages, offsets = [], {}
-                for message in [first, *consumer.consume(BATCH_MAX - 1, 0)]:
-                    if message.error():
-                        log.warning("ws-gateway fanout: %s", message.error())
-                        continue
-                    offsets[message.partition()] = message.offset() + 1
-                    messages.append(message)
+                messages, offsets = positioned([first, *consumer.consume(BATCH_MAX - 1, 0)])
                 deltas = decode_deltas(messages)
                 if deltas:
                     self._hand_over(deltas)
@@ -128,7 +123,7 @@ class Fanout:
         finally:
             consumer.close()
 
-    def _positions(self, consumer: Any) -> list[TopicPartition]:
+    def _positions(self, consumer: Consumer) -> list[TopicPartition]:
         """Where the last reader stopped, or the end of each partition."""
         topic = consumer.list_topics(ORDER_EVENTS, timeout=METADATA_TIMEOUT_S).topics[ORDER_EVENTS]
         if topic.error is not None or not topic.partitions:
@@ -152,14 +147,33 @@ class Fanout:
                 continue
 
 
-def decode_deltas(messages: list[Any]) -> list[Delta]:
+def positioned(batch: Sequence[Message]) -> tuple[list[Message], dict[int, int]]:
+    """The batch's messages, and the next offset to read in each partition they came from.
+
+    An error event (a partition's end, a broker error) is logged and left out: it carries no
+    message, and its partition or offset may be None, which must not end the reader.
+    """
+    messages: list[Message] = []
+    offsets: dict[int, int] = {}
+    for message in batch:
+        partition, offset = message.partition(), message.offset()
+        if message.error() or partition is None or offset is None:
+            log.warning("ws-gateway fanout: %s", message.error() or "a message with no position")
+            continue
+        offsets[partition] = offset + 1
+        messages.append(message)
+    return messages, offsets
+
+
+def decode_deltas(messages: Sequence[Message]) -> list[Delta]:
     """The deltas of a batch, through the consume loop's poison step: a message that is not a
     delta, or that decoding fails on, is skipped with a log line (every gateway process reads
     every message, so it is the projector's consumer that dead-letters it, once)."""
     deltas: list[Delta] = []
 
-    def decode(batch: Any) -> Refused:
-        found, refused = [], []
+    def decode(batch: Sequence[Message]) -> Refused:
+        found: list[Delta] = []
+        refused: Refused = []
         for message in batch:
             delta = read_delta(message.value())
             if delta is None:

@@ -82,8 +82,11 @@ def parse_client_message(text: str | None) -> Subscription:
     raise BadMessage(f'"orders" must be "*" or a list of at most {SUBSCRIBE_IDS_MAX} order ids')
 
 
-def read_delta(envelope: bytes) -> Delta | None:
-    """The delta in one `evt.trading.order.v1` envelope; None when it is not one we can route."""
+def read_delta(envelope: bytes | None) -> Delta | None:
+    """The delta in one `evt.trading.order.v1` envelope; None when it is not one we can route
+    (a tombstone, with no value, is not)."""
+    if envelope is None:
+        return None
     try:
         payload = json.loads(envelope)["payload"]
     except (ValueError, KeyError, TypeError):

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from backoffice import roles
 from infra.store import database
-from infra.store.api import run
+from infra.store.api import Transaction, run
 from trading.services import reference
 from trading.tokens.models import ApiToken, issue
 
@@ -40,11 +40,11 @@ def create_trader(name: str, deposits: dict[str, Decimal], password: str | None 
     trader_id = trader_id_for(user)
     now = datetime.now(UTC)
 
-    def setup(tr: object) -> None:
-        reference.ensure_trader(tr, trader_id, name)  # type: ignore[arg-type]
+    def setup(tr: Transaction) -> None:
+        reference.ensure_trader(tr, trader_id, name)
         for asset, amount in deposits.items():
             reference.deposit(
-                tr,  # type: ignore[arg-type]
+                tr,
                 entry_id=f"initial-deposit:{trader_id}:{asset}",
                 trader_id=trader_id,
                 asset=asset,

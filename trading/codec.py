@@ -9,7 +9,7 @@ import msgspec
 T = TypeVar("T")
 
 _encoder = msgspec.json.Encoder(decimal_format="string")
-_decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
+_decoders: dict[type[Any], msgspec.json.Decoder[Any]] = {}  # each decodes to its key
 
 
 def encode(value: object) -> bytes:
@@ -17,7 +17,7 @@ def encode(value: object) -> bytes:
 
 
 def decode(data: bytes, kind: type[T]) -> T:
-    decoder = _decoders.get(kind)
+    decoder: msgspec.json.Decoder[T] | None = _decoders.get(kind)  # the one made for `kind`
     if decoder is None:
         decoder = _decoders[kind] = msgspec.json.Decoder(kind)
-    return decoder.decode(data)  # type: ignore[no-any-return]
+    return decoder.decode(data)

@@ -14,7 +14,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from functools import partial
+from typing import Protocol, TypeVar
 
 from infra.store.api import Database, Transaction, run
 from infra.store.keys import Subspace
@@ -27,7 +28,14 @@ from trading.domain.reservations import hold_asset, hold_minor
 from trading.repository import Repository, Trader
 from trading.services.working import MAX_FEE_RATE
 
-Read = Callable[[Callable[[Transaction], Any]], Any]  # runs one function in a transaction
+T = TypeVar("T")
+
+
+class Read(Protocol):
+    """Runs one function in a transaction (the caller's, or a new one per call)."""
+
+    def __call__(self, fn: Callable[[Transaction], T], /) -> T: ...
+
 
 PAGE = 200
 # An attempt still pending or working after this long is stranded: a venue answers (or its
@@ -42,14 +50,22 @@ def find_violations(
 
     Attempts open for longer than `stale_after_s` are findings only when `now` is given.
     """
-    return _violations(lambda fn: fn(tr), now, stale_after_s)
+
+    def in_tr(fn: Callable[[Transaction], T]) -> T:
+        return fn(tr)
+
+    return _violations(in_tr, now, stale_after_s)
 
 
 def check_store(
     db: Database, *, now: datetime | None = None, stale_after_s: float = STALE_ATTEMPT_S
 ) -> list[str]:
     """The same checks as `find_violations`, in bounded transactions of PAGE records each."""
-    return _violations(lambda fn: run(db, fn), now, stale_after_s)
+
+    def in_own_tr(fn: Callable[[Transaction], T]) -> T:
+        return run(db, fn)
+
+    return _violations(in_own_tr, now, stale_after_s)
 
 
 def _violations(read: Read, now: datetime | None, stale_after_s: float) -> list[str]:
@@ -60,8 +76,11 @@ def _violations(read: Read, now: datetime | None, stale_after_s: float) -> list[
 
 
 def _pages(read: Read, begin: bytes, end: bytes) -> Iterator[list[tuple[bytes, bytes]]]:
+    def page(tr: Transaction, start: bytes) -> list[tuple[bytes, bytes]]:
+        return tr.get_range(start, end, limit=PAGE)
+
     while True:
-        rows = read(lambda tr, b=begin: tr.get_range(b, end, limit=PAGE))
+        rows = read(partial(page, start=begin))
         if rows:
             yield rows
         if len(rows) < PAGE:
@@ -119,7 +138,7 @@ def _order_pages(read: Read) -> Iterator[list[tuple[Order, list[Fill]]]]:
         return last, [(o, repo.order_fills(o.order_id)) for o in orders]
 
     while True:
-        last, orders = read(lambda tr, b=begin: page(tr, b))
+        last, orders = read(partial(page, start=begin))
         if orders:
             yield orders
         if last is None:
@@ -190,7 +209,7 @@ def _holds(
         codec.decode(v, Trader) for rows in _pages(read, *_range(keys.TRADER)) for _, v in rows
     )
     for trader in traders:
-        holds = read(lambda tr, t=trader.trader_id: journal.holds(tr, t))
+        holds = read(partial(journal.holds, trader_id=trader.trader_id))
         for asset in sorted(holds.keys() | {a for t, a in needed if t == trader.trader_id}):
             held = holds.get(asset, 0)
             wanted = needed.get((trader.trader_id, asset), 0)

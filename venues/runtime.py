@@ -42,7 +42,7 @@ def report_producer() -> kafka.RecreatingProducer:
     with _lock:
         if _producer is None:
             kafka.ensure_topics([EXECUTION_REPORTS])
-            _producer = kafka.RecreatingProducer(**{"message.timeout.ms": REPORT_TIMEOUT_MS})
+            _producer = kafka.RecreatingProducer(config={"message.timeout.ms": REPORT_TIMEOUT_MS})
         return _producer
 
 

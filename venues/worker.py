@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from celery import bootsteps
@@ -31,7 +32,7 @@ KEEPER_EVERY_S = 1.0
 
 
 class VenueStreams(bootsteps.StartStopStep):
-    requires = {"celery.worker.components:Pool"}
+    requires = ("celery.worker.components:Pool",)
 
     def __init__(self, worker: Any, **kwargs: Any) -> None:
         self.stop_event = threading.Event()
@@ -88,7 +89,7 @@ class VenueStreams(bootsteps.StartStopStep):
             thread.join(timeout=5)
         for venue in self.venues:
             try:
-                run(database(), lambda tr, v=venue: forget(tr, v))
+                run(database(), partial(forget, venue=venue))
             except Exception as error:  # noqa: BLE001 - stopping goes on
                 log.warning("heartbeat of %s not cleared: %s", venue, error)
 

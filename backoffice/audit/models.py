@@ -6,6 +6,8 @@ written in the action's own store transaction and copied here by `sync_from_stor
 next copy resumes. Rows of Django-only actions (finance, ops) have neither.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -27,10 +29,10 @@ class AuditLog(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor} {self.action} {self.target}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        if self.pk is not None:
+    def save(self, *args: Any, **kwargs: Any) -> None:  # Model.save's own signature
+        if not self._state.adding:  # a row read from the table: never written again
             raise ValueError("the audit log is append-only")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise ValueError("the audit log is append-only")

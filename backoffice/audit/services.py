@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -74,7 +75,7 @@ def sync_from_store() -> int:
     while True:
         last = AuditLog.objects.exclude(store_key=None).order_by("-store_key").first()
         after = bytes.fromhex(last.store_key) if last and last.store_key else None
-        rows = run(database(), lambda tr, a=after: store.read_after(tr, a, SYNC_BATCH))
+        rows = run(database(), partial(store.read_after, after=after, limit=SYNC_BATCH))
         if not rows:
             return added
         users = set(

@@ -6,12 +6,12 @@ CSV" button of their list), which only the finance role may run.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -24,18 +24,20 @@ from backoffice.finance.models import CostRecord, Environment, TradingVolume
 
 ERRORS_SHOWN = 500  # the page lists this many bad rows; the command prints them all
 
+_M = TypeVar("_M", bound=models.Model)
+
 
 def _finance(request: HttpRequest) -> bool:
     return roles.has_role(request.user, roles.FINANCE)
 
 
-class FinanceAdmin(admin.ModelAdmin):
+class FinanceAdmin(admin.ModelAdmin[_M]):
     """The finance role sees finance's models, whatever model permissions say."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return _finance(request) or super().has_module_permission(request)
 
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_view_permission(self, request: HttpRequest, obj: _M | None = None) -> bool:
         return _finance(request) or super().has_view_permission(request, obj)
 
 
@@ -48,21 +50,23 @@ class FocusUploadForm(forms.Form):
 
 
 @admin.register(Environment)
-class EnvironmentAdmin(FinanceAdmin):
+class EnvironmentAdmin(FinanceAdmin[Environment]):
     list_display = ("name", "tag", "monthly_budget", "position")
     ordering = ("position", "name")
     search_fields = ("name",)
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Environment | None = None
+    ) -> tuple[str, ...]:
         return ("name",) if obj is not None else ()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return _finance(request) or super().has_add_permission(request)
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Environment | None = None) -> bool:
         return _finance(request) or super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Environment | None = None) -> bool:
         return False  # its cost records keep it (PROTECT)
 
     def save_model(self, request: HttpRequest, obj: Environment, form: Any, change: bool) -> None:
@@ -89,7 +93,7 @@ class EnvironmentAdmin(FinanceAdmin):
 
 
 @admin.register(CostRecord)
-class CostRecordAdmin(FinanceAdmin):
+class CostRecordAdmin(FinanceAdmin[CostRecord]):
     change_list_template = "finance/admin/costrecord_change_list.html"
     list_display = (
         "charge_period_start",
@@ -107,10 +111,10 @@ class CostRecordAdmin(FinanceAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: CostRecord | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: CostRecord | None = None) -> bool:
         return False
 
     def get_urls(self) -> list[URLPattern]:
@@ -155,7 +159,7 @@ class CostRecordAdmin(FinanceAdmin):
 
 
 @admin.register(TradingVolume)
-class TradingVolumeAdmin(FinanceAdmin):
+class TradingVolumeAdmin(FinanceAdmin[TradingVolume]):
     """A projection of the platform's orders and fills: read-only for every role."""
 
     list_display = ("day", "orders", "fills")
@@ -164,8 +168,8 @@ class TradingVolumeAdmin(FinanceAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: TradingVolume | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: TradingVolume | None = None) -> bool:
         return False

@@ -5,12 +5,16 @@ from __future__ import annotations
 import functools
 import json
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
 from infra.celery import app
+
+if TYPE_CHECKING:  # models import this module's callers: no cycle at run time
+    from backoffice.ops.models import PoolSetting
 
 # Queues the platform runs pools for (the venue pools are found from the store's venues).
 KNOWN_QUEUES = ("venue.SIM-A", "venue.SIM-B", "venue.SIM-F")
@@ -44,7 +48,7 @@ class Pool:
     workers: list[Worker] = field(default_factory=list)
     depth: int | None = None
     oldest_age_s: float | None = None
-    desired: Any = None
+    desired: PoolSetting | None = None
 
     @property
     def concurrency(self) -> int:
@@ -56,10 +60,12 @@ def pools() -> list[Pool]:
     from backoffice.ops.models import PoolSetting
 
     inspect = app.control.inspect(timeout=INSPECT_TIMEOUT_S)
-    stats = inspect.stats() or {}
+    # The workers' replies, as JSON from the wire: a worker that autoscales adds "autoscaler",
+    # which celery-types' TypedDicts do not have, so they are read as mappings.
+    stats: Mapping[str, Mapping[str, Any]] = inspect.stats() or {}
     queues = inspect.active_queues() or {}
-    active = inspect.active() or {}
-    reserved = inspect.reserved() or {}
+    active: Mapping[str, Sequence[Mapping[str, Any]]] = inspect.active() or {}
+    reserved: Mapping[str, Sequence[Mapping[str, Any]]] = inspect.reserved() or {}
     by_queue: dict[str, Pool] = {q: Pool(q) for q in KNOWN_QUEUES}
     for worker, consumed in queues.items():
         info = stats.get(worker, {}).get("pool", {})
@@ -85,7 +91,7 @@ def pools() -> list[Pool]:
     return sorted(by_queue.values(), key=lambda p: p.queue)
 
 
-def _task(info: dict[str, Any], state: str) -> Task:
+def _task(info: Mapping[str, Any], state: str) -> Task:
     started = info.get("time_start")
     return Task(
         task_id=str(info.get("id", "")),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from backoffice.audit.services import record
 from backoffice.ops.models import PoolSetting
@@ -37,7 +37,7 @@ def _reply(replies: list[dict[str, Any]] | None) -> list[str]:
     return [str(v.get("ok")) for r in replies or [] for v in r.values()]
 
 
-def pool_resize(*, queue: str, by: int, user: AbstractBaseUser) -> None:
+def pool_resize(*, queue: str, by: int, user: User) -> None:
     """Grow (by > 0) or shrink (by < 0) every worker of `queue`, and remember the new size.
 
     An autoscaling pool moves its floor instead (the size it never goes below), growing or
@@ -60,7 +60,7 @@ def pool_resize(*, queue: str, by: int, user: AbstractBaseUser) -> None:
     _remember(queue, user, "pool_resize", {"concurrency": target})
 
 
-def pool_autoscale(*, queue: str, minimum: int, maximum: int, user: AbstractBaseUser) -> None:
+def pool_autoscale(*, queue: str, minimum: int, maximum: int, user: User) -> None:
     """Let every worker of `queue` run between `minimum` and `maximum` processes."""
     if not 1 <= minimum <= maximum <= MAX_CONCURRENCY:
         raise PoolChangeRefused(
@@ -76,11 +76,11 @@ def pool_autoscale(*, queue: str, minimum: int, maximum: int, user: AbstractBase
     _remember(queue, user, "pool_autoscale", {"autoscale_min": minimum, "autoscale_max": maximum})
 
 
-def _remember(queue: str, user: AbstractBaseUser, action: str, change: dict[str, int]) -> None:
+def _remember(queue: str, user: User, action: str, change: dict[str, int]) -> None:
     setting, _ = PoolSetting.objects.get_or_create(queue=queue)
     before = {k: getattr(setting, k) for k in change}
     for key, value in change.items():
         setattr(setting, key, value)
-    setting.updated_by = user  # type: ignore[assignment]
+    setting.updated_by = user
     setting.save()
     record(user=user, action=action, target=f"pool {queue}", before=before, after=change)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,9 +23,12 @@ from backoffice.ops.snapshot import Reading, snapshot
 REFRESH_S = 3
 
 
-def _ops_only(request: HttpRequest) -> None:
-    if not roles.has_role(request.user, roles.OPS):
+def _ops_only(request: HttpRequest) -> User:
+    """The signed-in user of the ops role, or PermissionDenied."""
+    user = request.user
+    if not isinstance(user, User) or not roles.has_role(user, roles.OPS):
         raise PermissionDenied("the ops role runs the pools")
+    return user
 
 
 def _context(reading: Reading | None) -> dict[str, object]:
@@ -68,18 +72,18 @@ def _whole(text: str, name: str) -> int:
 
 @login_required
 def pool_change(request: HttpRequest) -> HttpResponse:
-    _ops_only(request)
+    user = _ops_only(request)
     if request.method != "POST":
         return redirect("ops-pools")
     queue, action = request.POST.get("queue", ""), request.POST.get("action", "")
     try:
         if action in ("grow", "shrink"):
-            services.pool_resize(queue=queue, by=1 if action == "grow" else -1, user=request.user)
+            services.pool_resize(queue=queue, by=1 if action == "grow" else -1, user=user)
             done = f"{queue}: {'grown' if action == 'grow' else 'shrunk'} by one process"
         elif action == "autoscale":
             low = _whole(request.POST.get("min", ""), "smallest")
             high = _whole(request.POST.get("max", ""), "largest")
-            services.pool_autoscale(queue=queue, minimum=low, maximum=high, user=request.user)
+            services.pool_autoscale(queue=queue, minimum=low, maximum=high, user=user)
             done = f"{queue}: autoscales between {low} and {high} processes"
         else:
             raise services.PoolChangeRefused(f"there is no action {action!r}")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient
+from confluent_kafka.cimpl import NewTopic
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +58,17 @@ class RecreatingProducer:
     for a new producer id, which the old one never does again.
     """
 
-    def __init__(self, make: Callable[..., Any] | None = None, **overrides: Any) -> None:
+    def __init__(
+        self, make: Callable[..., Producer] | None = None, config: Mapping[str, Any] | None = None
+    ) -> None:
         self._make = make or producer
-        self._overrides = overrides
+        self._overrides = dict(config or {})  # librdkafka settings over `producer()`'s
         self._fatal: KafkaError | None = None
         self._errors: list[KafkaError] = []
         self.recreated = 0
         self._producer = self._new()
 
-    def _new(self) -> Any:
+    def _new(self) -> Producer:
         return self._make(error_cb=self._note, **self._overrides)
 
     def _note(self, error: KafkaError) -> None:

@@ -12,6 +12,7 @@ import struct
 import sys
 import types
 import weakref
+from typing import TypeAlias
 
 import fdb
 
@@ -23,9 +24,9 @@ except Exception:  # libfdb_c missing: OSError or the binding's own Exception
     class _NoFuture:  # no value is ever an instance: nothing to unwrap
         pass
 
-    _stand_in.Value = _NoFuture  # type: ignore[attr-defined]
+    vars(_stand_in)["Value"] = _NoFuture
     sys.modules["fdb.impl"] = _stand_in
-    fdb.impl = _stand_in  # type: ignore[attr-defined]
+    fdb.impl = _stand_in
 
 from fdb import tuple as fdb_tuple  # noqa: E402
 from fdb.subspace_impl import Subspace as _FDBSubspace  # noqa: E402
@@ -51,7 +52,7 @@ def _pack_strings(items: tuple[object, ...]) -> bytes | None:
     return b"".join(parts)
 
 
-class Subspace(_FDBSubspace):  # type: ignore[misc]
+class Subspace(_FDBSubspace):
     """fdb's Subspace with fast paths for string-only tuples and string tuples ending in an
     incomplete versionstamp (same bytes, tested), and a cache of packed string keys."""
 
@@ -69,13 +70,13 @@ class Subspace(_FDBSubspace):  # type: ignore[misc]
             return packed
         fast = _pack_strings(t)
         if fast is None:
-            return fdb_tuple.pack(t, prefix=self.rawPrefix)  # type: ignore[no-any-return]
+            return fdb_tuple.pack(t, prefix=self.rawPrefix)
         if len(cache) >= _CACHED_KEYS:
             cache.clear()
         packed = cache[t] = self.rawPrefix + fast
         return packed
 
-    def pack_with_versionstamp(self, t: tuple[object, ...]) -> bytes:
+    def pack_with_versionstamp(self, t: tuple[object, ...] = ()) -> bytes:
         stamp = t[-1] if t else None
         if (
             type(stamp) is Versionstamp
@@ -89,18 +90,18 @@ class Subspace(_FDBSubspace):  # type: ignore[misc]
                 return b"".join(
                     (key, _INCOMPLETE, stamp.user_version.to_bytes(2, "big"), _OFFSET.pack(offset))
                 )
-        return fdb_tuple.pack_with_versionstamp(t, prefix=self.rawPrefix)  # type: ignore[no-any-return]
+        return fdb_tuple.pack_with_versionstamp(t, prefix=self.rawPrefix)
 
 
 pack = fdb_tuple.pack
 unpack = fdb_tuple.unpack
 pack_with_versionstamp = fdb_tuple.pack_with_versionstamp
-Versionstamp = fdb_tuple.Versionstamp
+Versionstamp: TypeAlias = fdb_tuple.Versionstamp
 
 _user_versions: weakref.WeakKeyDictionary[object, int] = weakref.WeakKeyDictionary()
 
 
-def versionstamp(tr: object) -> Versionstamp:  # type: ignore[valid-type]
+def versionstamp(tr: object) -> Versionstamp:
     """An incomplete versionstamp unique within `tr`: its user version counts up per transaction.
 
     Every versionstamped key of one transaction shares the commit version, so keys that would

@@ -166,23 +166,23 @@ def _checkpoint_after_commits(pool_ref: weakref.ref[ConnectionPool], stop: threa
 def _checkpoint_with(
     pool_ref: weakref.ref[ConnectionPool],
     stop: threading.Event,
-    pool: ConnectionPool | None,
+    pool: ConnectionPool,
     checkpointing: threading.Lock,
 ) -> None:
     try:
         with checkpointing:
-            conn = pool._connect()  # type: ignore[union-attr]
+            conn = pool._connect()
     except sqlite3.Error:
         return
     del pool
     checkpointed = 0
     try:
         while not stop.wait(CHECKPOINT_INTERVAL_S):
-            pool = pool_ref()
-            if pool is None:
+            live = pool_ref()  # held only for these two reads
+            if live is None:
                 return
-            commits, checkpointing = pool.commits, pool.checkpointing
-            del pool
+            commits, checkpointing = live.commits, live.checkpointing
+            del live
             if commits != checkpointed:
                 checkpointed = commits
                 with checkpointing:

@@ -11,17 +11,18 @@ from infra.store import database
 from infra.store.api import run
 from ledger.api import selectors
 from trading.api import pagination
+from trading.api.serializers import Wire
 from trading.api.views import READ_ERRORS, EdgeAPIView
 
 
-class BalanceSerializer(serializers.Serializer):
+class BalanceSerializer(serializers.Serializer[Wire]):
     asset = serializers.CharField()
     total = serializers.CharField(help_text="decimal as a string: the ledger balance")
     available = serializers.CharField(help_text="decimal as a string: total - held")
     held = serializers.CharField(help_text="decimal as a string: reserved by open orders")
 
 
-class BalancePageSerializer(serializers.Serializer):
+class BalancePageSerializer(serializers.Serializer[Wire]):
     results = BalanceSerializer(many=True)
     next = serializers.URLField(allow_null=True, help_text="always null: one page")
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, User
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from backoffice import roles
 from backoffice.models import Order
@@ -38,7 +39,7 @@ def seeded(store: Database, transactional_db: None) -> dict[str, Any]:
         ("O-web-open", "0.5", "9990"),
     ):
         command = PlaceOrder(trader.trader_id, order_id, "BTC-USD", "buy", quantity, limit)
-        orders.append(run(store, lambda tr, c=command: place_order(tr, c, NOW)).order.order_id)
+        orders.append(run(store, partial(place_order, command=command, now=NOW)).order.order_id)
     fill_seed_order(store, orders[0])
     read_models_rebuild()
     staff = User.objects.create_user("web-staff", password=PASSWORD, is_staff=True)
@@ -53,7 +54,12 @@ def staff_page(browser: Browser, live_server: Any, seeded: dict[str, Any]) -> It
     context.route("**/favicon.ico", lambda route: route.fulfill(status=204))
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+
+    def console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", console)
     page.goto("/admin/login/?next=/admin/")
     page.fill("input[name=username]", "web-staff")
     page.fill("input[name=password]", PASSWORD)

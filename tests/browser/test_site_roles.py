@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth.models import Group, User
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, WebSocket, expect
 
 from backoffice import roles
 from infra.store.api import Database
@@ -63,8 +63,11 @@ class Foreign:
         self.requests: list[str] = []
         self.missing: list[str] = []
         page.context.route("**/*", self._route)
-        page.on("websocket", lambda ws: self._check(ws.url))
+        page.on("websocket", self._websocket)
         page.on("response", self._response)
+
+    def _websocket(self, ws: WebSocket) -> None:
+        self._check(ws.url)
 
     def _check(self, url: str) -> bool:
         parts = urlsplit(url)

@@ -24,7 +24,9 @@ def second_terminal_block() -> str:
     readme = (ROOT / "README.md").read_text()
     section = readme.split("## First steps", 1)[1]
     after = section.split("Terminal 2", 1)[1]
-    return re.search(r"```sh\n(.*?)```", after, re.S).group(1)
+    block = re.search(r"```sh\n(.*?)```", after, re.S)
+    assert block is not None, "the README has no shell block after Terminal 2"
+    return block.group(1)
 
 
 def workspace(tmp_path, var_dir):

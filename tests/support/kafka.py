@@ -112,9 +112,12 @@ class EnvelopeWriter:
     ) -> None:
         """Queue one envelope (`flush` sends what is queued and fails on any refusal)."""
         message = OutboxMessage(message_id, topic, key, payload, datetime.now(UTC))
-        extra = {} if partition is None else {"partition": partition}
         self._producer.produce(
-            topic, key=key.encode(), value=envelope(message), on_delivery=self._delivered, **extra
+            topic,
+            key=key.encode(),
+            value=envelope(message),
+            partition=-1 if partition is None else partition,  # -1: librdkafka's partitioner
+            on_delivery=self._delivered,
         )
         self._producer.poll(0)
 

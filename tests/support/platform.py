@@ -140,7 +140,7 @@ def start_platform(
 
     def ready() -> bool:  # a ready file of a killed run on the same VAR_DIR names another pid
         try:
-            return json.loads((var_dir / "run" / "ready").read_text())["pid"] == process.pid
+            return bool(json.loads((var_dir / "run" / "ready").read_text())["pid"] == process.pid)
         except (FileNotFoundError, ValueError, KeyError):
             return False
 

@@ -24,14 +24,20 @@ import hashlib
 import logging
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from django.conf import settings
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
+from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
+from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
+from rest_framework.views import APIView
+
+if TYPE_CHECKING:  # models load with the apps; this module is imported before
+    from trading.tokens.models import ApiToken
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +50,9 @@ class LocalStore:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._items: dict[str, tuple[float, Any]] = {}
+        self._items: dict[str, tuple[float, bytes | int]] = {}  # a value, or a count
 
-    def _live(self, key: str) -> Any:
+    def _live(self, key: str) -> bytes | int | None:
         item = self._items.get(key)
         if item is None or item[0] < time.monotonic():
             self._items.pop(key, None)
@@ -55,7 +61,8 @@ class LocalStore:
 
     def get(self, key: str) -> bytes | None:
         with self._lock:
-            return self._live(key)  # type: ignore[no-any-return]
+            value = self._live(key)
+            return value if isinstance(value, bytes) else None
 
     def set(self, key: str, value: bytes, ttl_s: int) -> None:
         with self._lock:
@@ -80,7 +87,8 @@ class RedisStore:
         self._redis = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
 
     def get(self, key: str) -> bytes | None:
-        return self._redis.get(key)  # type: ignore[return-value]
+        value = self._redis.get(key)  # bytes or None: the client does not decode
+        return value if isinstance(value, bytes) else None
 
     def set(self, key: str, value: bytes, ttl_s: int) -> None:
         self._redis.set(key, value, ex=ttl_s)
@@ -185,15 +193,22 @@ def invalidate_user(user_id: int) -> None:
         invalidate_token(key)
 
 
-def _token_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+def _token_changed(sender: type[ApiToken], instance: ApiToken, **kwargs: object) -> None:
     invalidate_token(instance.key)
 
 
-def _user_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+def _user_changed(sender: type[User], instance: User, **kwargs: object) -> None:
     invalidate_user(instance.pk)
 
 
-def _groups_changed(sender: Any, instance: Any, reverse: bool, pk_set: Any, **kwargs: Any) -> None:
+def _groups_changed(
+    sender: type[Model],
+    instance: User | Group,
+    reverse: bool,
+    pk_set: set[int] | None,
+    **kwargs: object,
+) -> None:
+    """A user joined or left groups (instance a User), or a group gained or lost users."""
     if kwargs.get("action") not in {"post_add", "post_remove", "post_clear"}:
         return
     for user_id in (pk_set or ()) if reverse else [instance.pk]:
@@ -227,7 +242,7 @@ class WindowRateThrottle(BaseThrottle):
         count, _, period = self.get_rate().partition("/")
         return int(count), self._PERIODS[period[0]]
 
-    def allow_request(self, request: Any, view: Any) -> bool:
+    def allow_request(self, request: Request, view: APIView) -> bool:
         user = request.user
         ident = f"user:{user.pk}" if user.is_authenticated else f"ip:{self.get_ident(request)}"
         limit, period = self.parse()

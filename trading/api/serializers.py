@@ -11,6 +11,7 @@ Responses are built by trading-core's `trading.snapshots`; the serializers below
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -28,6 +29,10 @@ _CLIENT_ORDER_ID = re.compile(CLIENT_ORDER_ID_PATTERN.strip("^$"))
 MAX_DECIMAL_CHARS = 40
 MAX_SYMBOL_CHARS = 32
 MAX_ORDER_ID_CHARS = 128
+
+# What these serializers read and write: the JSON objects of the REST contract (the API's
+# snapshots are dicts already; input is request data), so an instance is a plain mapping.
+Wire = Mapping[str, object]
 
 _DECIMAL_DOC = (
     'A decimal number as a string, e.g. "3.0" (a JSON number is read exactly as written).'
@@ -60,7 +65,7 @@ class ClientOrderIdField(serializers.CharField):
 @extend_schema_field(
     {"type": "string", "pattern": DECIMAL_PATTERN, "maxLength": MAX_DECIMAL_CHARS, "example": "3.0"}
 )
-class DecimalTextField(serializers.Field):
+class DecimalTextField(serializers.Field[Decimal, object, str | None, Wire]):
     """An exact decimal: a string of digits, or a JSON number (parsed as Decimal)."""
 
     default_error_messages = {
@@ -92,7 +97,7 @@ class DecimalTextField(serializers.Field):
         return display(value)
 
 
-class PlaceOrderSerializer(serializers.Serializer):
+class PlaceOrderSerializer(serializers.Serializer[Wire]):
     client_order_id = ClientOrderIdField(
         required=False,
         allow_null=True,
@@ -146,16 +151,15 @@ class BoundedDateTimeField(serializers.DateTimeField):
                 return value.astimezone(UTC)
             except OverflowError:
                 return self.EARLIEST if value.year == 1 else self.LATEST
-        return super().enforce_timezone(value)  # type: ignore[no-any-return]
+        return super().enforce_timezone(value)
 
 
-class QuerySerializer(serializers.Serializer):
+class QuerySerializer(serializers.Serializer[Wire]):
     """Query parameters: a parameter given empty (`?instrument=`) is refused, not ignored."""
 
-    def to_internal_value(self, data: Any) -> Any:
-        blank = sorted(
-            name for name in self.fields if name in data and not str(data.get(name, "")).strip()
-        )
+    def to_internal_value(self, data: Any) -> Any:  # request.query_params: a QueryDict
+        names = self.fields.keys()  # (iterating BindingDict gives names; its stubs say fields)
+        blank = sorted(n for n in names if n in data and not str(data.get(n, "")).strip())
         if blank:
             raise serializers.ValidationError({name: ["Must not be empty."] for name in blank})
         return super().to_internal_value(data)
@@ -191,7 +195,7 @@ def _decimal(help_text: str = "", **kwargs: Any) -> serializers.CharField:
     return serializers.CharField(help_text=text, **kwargs)
 
 
-class InstrumentSerializer(serializers.Serializer):
+class InstrumentSerializer(serializers.Serializer[Wire]):
     symbol = serializers.CharField()
     base = serializers.CharField()
     quote = serializers.CharField()
@@ -200,7 +204,7 @@ class InstrumentSerializer(serializers.Serializer):
     min_quantity = _decimal()
 
 
-class AttemptSerializer(serializers.Serializer):
+class AttemptSerializer(serializers.Serializer[Wire]):
     attempt_id = serializers.CharField(help_text='"EA-1", "EA-2", ...')
     venue = serializers.CharField()
     quantity = _decimal()
@@ -208,7 +212,7 @@ class AttemptSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=[s.value for s in AttemptState])
 
 
-class OrderSnapshotSerializer(serializers.Serializer):
+class OrderSnapshotSerializer(serializers.Serializer[Wire]):
     order_id = serializers.CharField()
     client_order_id = serializers.CharField(allow_null=True)
     instrument = serializers.CharField()
@@ -230,7 +234,7 @@ class OrderSnapshotSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
-class FillSerializer(serializers.Serializer):
+class FillSerializer(serializers.Serializer[Wire]):
     fill_id = serializers.CharField()
     order_id = serializers.CharField()
     attempt_id = serializers.CharField()
@@ -245,7 +249,7 @@ class FillSerializer(serializers.Serializer):
     executed_at = serializers.DateTimeField()
 
 
-class PositionSerializer(serializers.Serializer):
+class PositionSerializer(serializers.Serializer[Wire]):
     instrument = serializers.CharField()
     quantity = _decimal(help_text="signed: long > 0, short < 0")
     average_cost = _decimal(allow_null=True, help_text="null when flat")
@@ -257,7 +261,9 @@ class PositionSerializer(serializers.Serializer):
     )
 
 
-def _page_of(name: str, item: type[serializers.Serializer]) -> type[serializers.Serializer]:
+def _page_of(
+    name: str, item: type[serializers.Serializer[Wire]]
+) -> type[serializers.Serializer[Wire]]:
     return type(
         name,
         (serializers.Serializer,),

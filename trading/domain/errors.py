@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # orders.py imports this module
+    from trading.domain.orders import Order
+
 
 class TradingError(Exception):
     """Base of every refusal; `field` is the request field at fault ("non_field_errors" if none)."""
@@ -36,7 +41,11 @@ class ClientOrderIdConflict(TradingError):
 
 
 class OrderNotCancelable(TradingError):
-    """The order has already ended; the caller gets its snapshot with a 409."""
+    """The order has already ended; the caller gets its snapshot (`order`) with a 409."""
+
+    def __init__(self, message: str, *, order: Order | None = None) -> None:
+        super().__init__(message)
+        self.order = order
 
 
 class TraderHalted(TradingError):

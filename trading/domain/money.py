@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import overload
 
 from trading.domain.errors import InvalidField
 
@@ -93,6 +94,10 @@ def normalized(value: Decimal) -> Decimal:
     return result.quantize(Decimal(1)) if result == result.to_integral() else result
 
 
+@overload
+def display(value: Decimal) -> str: ...
+@overload
+def display(value: None) -> None: ...
 def display(value: Decimal | None) -> str | None:
     """Decimal as the API writes it: plain digits, no exponent."""
     return None if value is None else format(normalized(value), "f")

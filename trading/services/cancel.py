@@ -37,9 +37,7 @@ def cancel(command: CancelOrder, uow: UnitOfWork) -> Order:
     if order.state is OrderState.CANCEL_PENDING:
         return order
     if order.ended:
-        error = OrderNotCancelable(f"order is already {order.state.value}")
-        error.order = order  # type: ignore[attr-defined]
-        raise error
+        raise OrderNotCancelable(f"order is already {order.state.value}", order=order)
     instrument = uow.repo.instrument(order.instrument)
     order.request_cancel()
     for attempt in order.active_attempts:

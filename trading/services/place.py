@@ -18,6 +18,7 @@ from trading.domain.errors import (
     InvalidField,
     TraderHalted,
 )
+from trading.domain.instruments import Instrument
 from trading.domain.money import display, normalized, parse_decimal
 from trading.domain.orders import Order, OrderType, Side, TimeInForce
 from trading.domain.reservations import hold_asset, hold_minor
@@ -95,7 +96,7 @@ def place(command: PlaceOrder, uow: UnitOfWork) -> Placed:
     return Placed(order, created=True)
 
 
-def _new_order(repo: Repository, c: PlaceOrder, now: datetime) -> tuple[Order, object]:
+def _new_order(repo: Repository, c: PlaceOrder, now: datetime) -> tuple[Order, Instrument]:
     instrument = repo.instrument(c.instrument)
     if c.side not in ("buy", "sell"):
         raise InvalidField('must be "buy" or "sell"', field="side")
@@ -163,7 +164,7 @@ def _venue(repo: Repository, value: object) -> str | None:
     if value is None:
         return None
     record = repo.venue(value) if isinstance(value, str) else None
-    if record is None:
+    if record is None or not isinstance(value, str):
         raise InvalidField(f"unknown venue {value!r}", field="venue")
     if record.halted:  # the kill switch: a halted venue takes no new order, pinned or not
         raise InvalidField(f"{record.name} is halted: it takes no new orders", field="venue")

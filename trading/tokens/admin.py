@@ -27,9 +27,16 @@ def _audit(
 
 
 @admin.register(models.ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("prefix", "user", "name", "created_at", "expires_at", "last_used_at")
-    list_display += ("revoked_at",)
+class ApiTokenAdmin(admin.ModelAdmin[models.ApiToken]):
+    list_display = (
+        "prefix",
+        "user",
+        "name",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
     list_filter = ("revoked_at",)
     search_fields = ("user__username", "name")
     fields = ("user", "name", "expires_at")

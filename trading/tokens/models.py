@@ -10,6 +10,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -48,7 +49,7 @@ class ApiToken(models.Model):
         )
 
 
-def issue(user: object, name: str = "", expires_at: datetime | None = None) -> ApiToken:
+def issue(user: User, name: str = "", expires_at: datetime | None = None) -> ApiToken:
     """A new token for `user`; its `key` is the only time the whole key is shown."""
     return ApiToken.objects.create(
         user=user, name=name, key=secrets.token_hex(KEY_BYTES), expires_at=expires_at
@@ -73,12 +74,12 @@ def rotate(token: ApiToken, expires_at: datetime | None = None) -> ApiToken:
         return issue(token.user, token.name, expires_at)
 
 
-def active(user: object) -> models.QuerySet[ApiToken]:
+def active(user: User) -> models.QuerySet[ApiToken]:
     """The user's tokens that are not revoked (expired ones too, so they can be seen)."""
     return ApiToken.objects.filter(user=user, revoked_at__isnull=True)
 
 
-def user_for_key(key: str) -> object | None:
+def user_for_key(key: str) -> User | None:
     """The active user of a usable token, or None; notes when it was last used."""
     token = ApiToken.objects.select_related("user").filter(key=key).first()
     now = timezone.now()

@@ -11,11 +11,12 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from trading.api.serializers import Wire
 from trading.api.views import ERROR_400, ERROR_404, READ_ERRORS, EdgeAPIView
 from trading.tokens import models
 
 
-class TokenSerializer(serializers.ModelSerializer):
+class TokenSerializer(serializers.ModelSerializer[models.ApiToken]):
     token_id = serializers.IntegerField(source="id", read_only=True)
     prefix = serializers.CharField(read_only=True)
     expired = serializers.SerializerMethodField()
@@ -38,17 +39,17 @@ class IssuedTokenSerializer(TokenSerializer):
         read_only_fields = fields
 
 
-class TokenPageSerializer(serializers.Serializer):
+class TokenPageSerializer(serializers.Serializer[Wire]):
     results = TokenSerializer(many=True)
     next = serializers.CharField(allow_null=True)
 
 
-class IssueSerializer(serializers.Serializer):
+class IssueSerializer(serializers.Serializer[Wire]):
     name = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        unknown = set(self.initial_data) - set(self.fields)
+        unknown = set(self.initial_data) - set(self.fields.keys())
         if unknown:
             raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
         return attrs
@@ -69,7 +70,7 @@ TOKEN_ID = OpenApiParameter("token_id", int, OpenApiParameter.PATH)
 class TokenViewBase(EdgeAPIView):
     permission_classes = [permissions.IsAuthenticated]  # anyone signed in: their own tokens
 
-    def parsed(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
+    def parsed(self, serializer_class: type[serializers.Serializer[Wire]]) -> dict[str, Any]:
         data = self.request.data
         if not isinstance(data, dict):  # a JSON list, string or number
             raise serializers.ValidationError({"non_field_errors": ["Expected a JSON object."]})
@@ -78,7 +79,7 @@ class TokenViewBase(EdgeAPIView):
         return dict(serializer.validated_data)
 
     def own(self, token_id: int) -> models.ApiToken:
-        token = models.active(self.request.user).filter(pk=token_id).first()
+        token = models.active(self.signed_in_user()).filter(pk=token_id).first()
         if token is None:
             raise NotFound(f"no token {token_id}")
         return token
@@ -92,7 +93,7 @@ class TokensView(TokenViewBase):
         responses={200: TokenPageSerializer, **READ_ERRORS},
     )
     def get(self, request: Request) -> Response:
-        tokens = models.active(request.user)
+        tokens = models.active(self.signed_in_user())
         return Response({"results": TokenSerializer(tokens, many=True).data, "next": None})
 
     @extend_schema(
@@ -104,7 +105,7 @@ class TokensView(TokenViewBase):
     )
     def post(self, request: Request) -> Response:
         fields = self.parsed(IssueSerializer)
-        token = models.issue(request.user, fields["name"], fields["expires_at"])
+        token = models.issue(self.signed_in_user(), fields["name"], fields["expires_at"])
         return Response(IssuedTokenSerializer(token).data, status=status.HTTP_201_CREATED)
 
 

@@ -11,14 +11,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Protocol
 
 from infra.store.api import Database, Transaction
 from infra.store.api import run as run_tr
 from trading import keys
 from trading.domain.orders import Order
 from trading.repository import Repository
-from venues.adapters.sim.client import OutcomeUnknown, VenueClient, VenueUnavailable
+from venues.adapters.sim.client import Answer, OutcomeUnknown, VenueUnavailable
 from venues.recovery.timing import NOT_PLACED_AFTER_S
+
+
+class StatusClient(Protocol):
+    """What the drift report asks a venue: an order's status (SIM's GET, or "unavailable")."""
+
+    def query(self, client_order_id: str) -> Answer: ...
+
+    def close(self) -> None: ...
+
 
 SETTLE_S = 5.0  # a difference younger than this is a report in flight
 LIVE_LIMIT = 500  # live attempts per venue
@@ -70,7 +80,7 @@ def _attempts(tr: Transaction, venues: list[str]) -> list[_Seen]:
 
 
 def venue_vs_store(
-    db: Database, client: Callable[[str], VenueClient], venues: list[str]
+    db: Database, client: Callable[[str], StatusClient], venues: list[str]
 ) -> tuple[int, list[Drift]]:
     """(attempts compared, the drifts found)."""
     seen = run_tr(db, lambda tr: _attempts(tr, venues))

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Protocol
 
 from infra.store.api import Database, Transaction, run
@@ -96,7 +97,7 @@ class Reconciler:
         while True:
             now = datetime.now(UTC)
             attempts, after = run(
-                self.db, lambda tr, a=after, n=now: live_page(tr, self.venue, a, n)
+                self.db, partial(live_page, venue=self.venue, after=after, now=now)
             )
             for attempt in attempts:
                 if attempt.age_s < min(SETTLE_S, self.not_placed_after_s):

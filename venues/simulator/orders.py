@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from venues.simulator.book import Fill, Side
 from venues.simulator.decimals import ZERO, BadNumber, fee_text, plain, positive
@@ -20,6 +20,10 @@ INSTRUMENT = re.compile(r"[A-Z0-9]{1,16}-[A-Z0-9]{1,16}")
 
 OrderType = Literal["limit", "market"]
 TimeInForce = Literal["IOC", "GTC"]
+SIDES: tuple[Side, ...] = ("buy", "sell")
+ORDER_TYPES: tuple[OrderType, ...] = ("limit", "market")
+TIMES_IN_FORCE: tuple[TimeInForce, ...] = ("IOC", "GTC")
+L = TypeVar("L", bound=str)
 
 
 class BadOrder(ValueError):
@@ -74,9 +78,9 @@ class OrderRequest:
         instrument = body.get("instrument")
         if not isinstance(instrument, str) or not INSTRUMENT.fullmatch(instrument):
             raise BadOrder('instrument must be a symbol like "BTC-USD"')
-        side = _choice(body, "side", ("buy", "sell"), None)
-        kind = _choice(body, "type", ("limit", "market"), "limit")
-        tif = _choice(body, "time_in_force", ("IOC", "GTC"), "IOC")
+        side = _choice(body, "side", SIDES, None)
+        kind = _choice(body, "type", ORDER_TYPES, "limit")
+        tif = _choice(body, "time_in_force", TIMES_IN_FORCE, "IOC")
         try:
             quantity = positive(body.get("quantity"), "quantity")
             if kind == "limit":
@@ -89,16 +93,17 @@ class OrderRequest:
             raise BadOrder(str(error)) from None
         if kind == "market" and tif == "GTC":
             raise BadOrder("a market order is IOC: give a price to rest")
-        return cls(coid, instrument, side, quantity, kind, price, tif)  # type: ignore[arg-type]
+        return cls(coid, instrument, side, quantity, kind, price, tif)
 
 
-def _choice(body: dict[str, Any], name: str, allowed: tuple[str, ...], default: str | None) -> str:
+def _choice(body: dict[str, Any], name: str, allowed: tuple[L, ...], default: L | None) -> L:
     value = body.get(name)
     if value is None:  # absent or null: the default, if there is one
         value = default
-    if value not in allowed:
-        raise BadOrder(f"{name} must be one of {', '.join(allowed)}")
-    return str(value)
+    for choice in allowed:  # the allowed value itself, typed as its Literal
+        if value == choice:
+            return choice
+    raise BadOrder(f"{name} must be one of {', '.join(allowed)}")
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,12 @@ import time
 import uuid
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from websockets.sync.client import connect
+from websockets.sync.client import ClientConnection, connect
 
 SEED_BOOKS = {"SIM-A": [["9980", "1.2"]], "SIM-B": [["9985", "5"]]}
 
@@ -26,7 +27,7 @@ def _num(text: str | None) -> str:
     return "-" if text is None else format(Decimal(text).normalize(), "f")
 
 
-def _progress(order: dict) -> str:
+def _progress(order: dict[str, Any]) -> str:
     return f"{_num(order['filled_quantity'])} / {_num(order['quantity'])}"
 
 
@@ -39,7 +40,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--timeout", type=float, default=30)
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: object, **options: Any) -> None:  # argparse's values
         logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO line per request is noise
         url = str(options["url"]).rstrip("/")
         token_file = Path(settings.VAR_DIR) / "demo-token"
@@ -54,7 +55,7 @@ class Command(BaseCommand):
                 f"/books/{venue}/BTC-USD", json={"asks": asks, "bids": [["9900", "5"]]}
             ).raise_for_status()
         self.stdout.write("books: SIM-A asks 1.2 @ 9980, SIM-B asks 5 @ 9985")
-        _wait_for_quotes(float(options["timeout"]))  # type: ignore[arg-type]
+        _wait_for_quotes(float(options["timeout"]))
         ws_url = url.replace("http", "ws", 1) + f"/ws/v1/stream?token={token}"
         with connect(ws_url, open_timeout=10) as ws:
             ws.send(json.dumps({"action": "subscribe", "orders": "*"}))
@@ -71,15 +72,15 @@ class Command(BaseCommand):
                 raise CommandError(f"order refused ({answer.status_code}): {answer.text}")
             order = answer.json()
             self.stdout.write(f"placed {order['order_id']}: buy 3 BTC-USD, limit 10000")
-            self._follow(ws, order, float(options["timeout"]))  # type: ignore[arg-type]
+            self._follow(ws, order, float(options["timeout"]))
         self._summary(api)
 
-    def _follow(self, ws: object, order: dict, timeout_s: float) -> None:
+    def _follow(self, ws: ClientConnection, order: dict[str, Any], timeout_s: float) -> None:
         seen: set[str] = set()
         self._show_attempts(order, seen)
         delta = order
         while delta["state"] not in {"filled", "canceled", "expired", "rejected"}:
-            delta = json.loads(ws.recv(timeout=timeout_s))  # type: ignore[attr-defined]
+            delta = json.loads(ws.recv(timeout=timeout_s))
             if delta.get("type") != "order.delta" or delta["order_id"] != order["order_id"]:
                 continue
             self._show_attempts(delta, seen)
@@ -93,7 +94,7 @@ class Command(BaseCommand):
         average = _num(delta["average_price"])
         self.stdout.write(f"order {delta['state']}: {_progress(delta)} filled at {average}")
 
-    def _show_attempts(self, snapshot: dict, seen: set[str]) -> None:
+    def _show_attempts(self, snapshot: dict[str, Any], seen: set[str]) -> None:
         for attempt in snapshot["attempts"]:
             if attempt["attempt_id"] not in seen:
                 seen.add(attempt["attempt_id"])

@@ -65,7 +65,7 @@ class RecordingProducer:
             if on_delivery is not None:
                 on_delivery(error, message)
 
-        self.producer.produce(*args, on_delivery=delivered, **kwargs)
+        self.producer.produce(*args, **{**kwargs, "on_delivery": delivered})
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.producer, name)

@@ -4,6 +4,7 @@ order and fill events: once per order and per fill, whatever is delivered twice 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from django.test import Client
 
@@ -54,7 +55,7 @@ def test_unit_costs_fill_in_from_the_platforms_own_orders_and_fills(seed: Seed):
         report(order_id, "EA-1", "SIM-A", "new", leaves="0.5"),
         report(order_id, "EA-1", "SIM-A", "trade", cum="0.5", qty="0.5", price="9980"),
     ):
-        run(seed.db, lambda tr, s=step: apply_execution_report(tr, s, now))
+        run(seed.db, partial(apply_execution_report, report=step, now=now))
     read_models_rebuild(seed.db)
     client = Client()
     client.force_login(user_in("finance"))

@@ -10,7 +10,7 @@ from backoffice import roles
 PASSWORD = "finance-pass-123"
 
 
-class GroupFactory(factory.django.DjangoModelFactory):
+class GroupFactory(factory.django.DjangoModelFactory[Group]):
     class Meta:
         model = Group
         django_get_or_create = ("name",)
@@ -18,7 +18,15 @@ class GroupFactory(factory.django.DjangoModelFactory):
     name = roles.FINANCE
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+def _add_roles(user: User, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
+    """UserFactory(roles=[...]): the built user joins each role's group."""
+    for role in extracted or ():
+        user.groups.add(GroupFactory.create(name=role))
+    if create:
+        user.save()
+
+
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         django_get_or_create = ("username",)
@@ -27,14 +35,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
-    @factory.post_generation
-    def roles(self, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
-        for role in extracted or ():
-            self.groups.add(GroupFactory(name=role))
-        if create:
-            self.save()
+    roles = factory.PostGeneration(_add_roles)
 
 
 def finance_user(**kwargs: object) -> User:
     """A signed-in-able member of the finance role (staff, so the admin opens for them)."""
-    return UserFactory(roles=[roles.FINANCE], is_staff=True, **kwargs)
+    return UserFactory.create(roles=[roles.FINANCE], is_staff=True, **kwargs)

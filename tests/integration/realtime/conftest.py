@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
+from websockets.typing import Origin
 
 from infra.bus import kafka
 from infra.bus.local_broker import free_port
@@ -42,8 +43,8 @@ class Gateway:
         return f"ws://127.0.0.1:{self.port}/ws/v1/stream{query}"
 
     @property
-    def origin(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    def origin(self) -> Origin:
+        return Origin(f"http://127.0.0.1:{self.port}")
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.test import Client
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Origin
 
 from infra.bus import kafka
 from tests.integration.realtime.conftest import PASSWORD, QUEUE_MAX, Gateway, Trader
@@ -237,7 +238,7 @@ def test_the_session_authenticates_and_a_bad_token_beside_it_does_not(
 
 def test_a_page_of_another_site_is_refused(gateway: Gateway, trader: Trader) -> None:
     with pytest.raises(InvalidStatus) as refused:
-        connect(gateway.url(trader.token), origin="https://elsewhere.example")
+        connect(gateway.url(trader.token), origin=Origin("https://elsewhere.example"))
     assert refused.value.response.status_code == 403
 
 

@@ -88,6 +88,6 @@ def test_a_stream_from_zero_replays_the_whole_log(http, simulator):
 @pytest.mark.parametrize("since", ["-1", "x", "1.5"])
 def test_a_bad_since_is_refused(simulator, since):
     with pytest.raises(InvalidStatus) as refused:
-        with stream(simulator, "SIM-A", since=since):  # type: ignore[arg-type]
+        with stream(simulator, "SIM-A", since=since):
             pass
     assert refused.value.response.status_code == 400

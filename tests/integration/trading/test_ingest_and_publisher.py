@@ -28,16 +28,18 @@ def read_topic(topic: str, expected: int, key_prefix: bytes = b"", timeout_s: fl
     consumer = kafka.consumer(f"reader-{uuid.uuid4().hex}")
     consumer.assign([TopicPartition(topic, p, 0) for p in range(kafka.PARTITIONS)])
     got: list = []
+
+    def all_read() -> bool:
+        got.extend(
+            m
+            for m in consumer.consume(500, 0.1)
+            if not m.error() and (m.key() or b"").startswith(key_prefix)
+        )
+        return len(got) >= expected
+
     try:
         eventually(
-            lambda: (
-                got.extend(
-                    m
-                    for m in consumer.consume(500, 0.1)
-                    if not m.error() and (m.key() or b"").startswith(key_prefix)
-                )
-                or len(got) >= expected
-            ),
+            all_read,
             timeout_s,
             what=f"{expected} messages on {topic}",
         )

@@ -96,12 +96,14 @@ def read_all(topic: str, expected: int) -> list:
     consumer = kafka.consumer(f"reader-{uuid.uuid4().hex}")
     consumer.assign([TopicPartition(topic, p, 0) for p in range(kafka.PARTITIONS)])
     got: list = []
+
+    def all_read() -> bool:
+        got.extend(m for m in consumer.consume(100, 0.1) if not m.error())
+        return len(got) >= expected
+
     try:
         eventually(
-            lambda: (
-                got.extend(m for m in consumer.consume(100, 0.1) if not m.error())
-                or len(got) >= expected
-            ),
+            all_read,
             what=f"{expected} messages on {topic}",
         )
     finally:

@@ -263,7 +263,7 @@ def rel(path: Path) -> str:
 
 def resource_files() -> list[Path]:
     """Files listed under `resources` by some kustomization (the base's and components')."""
-    files = set()
+    files: set[Path] = set()
     for directory in kustomization_dirs():
         files.update(p for p in kl.load_kustomization(directory).resources() if p.is_file())
     return sorted(files)
@@ -560,7 +560,7 @@ def test_one_pool_and_one_scaled_object_per_venue_queue(name: str) -> None:
         queues[queue] = pool["metadata"]["name"]
     assert sorted(queues) == sorted(VENUE_QUEUES) and len(pools) == len(VENUE_QUEUES)
 
-    scalers = Counter()
+    scalers: Counter[str] = Counter()
     for scaled in of_kind(docs, "ScaledObject"):
         for trigger in scaled["spec"]["triggers"]:
             if trigger["type"] == "redis":
@@ -666,7 +666,7 @@ def _check_pod_references(docs: tuple[Doc, ...], workload: Doc) -> None:
 
 def _container_env_keys(docs: tuple[Doc, ...], deployment: Doc) -> set[str]:
     config_maps = by_name(docs, "ConfigMap")
-    keys = set()
+    keys: set[str] = set()
     for container in deployment["spec"]["template"]["spec"]["containers"]:
         keys.update(e["name"] for e in container.get("env", []))
         for source in container.get("envFrom", []):

@@ -75,7 +75,7 @@ def test_the_stack_has_four_layers_of_four_parts():
 
 def test_specs_are_frozen():
     with pytest.raises(AttributeError):
-        ENVIRONMENTS[0].name = "Other"  # type: ignore[misc]
+        ENVIRONMENTS[0].name = "Other"
 
 
 def test_by_name_ignores_case_and_knows_no_others():

@@ -21,3 +21,41 @@ def test_undecodable_messages_are_skipped_and_the_deltas_around_them_kept_in_ord
         "ws-gateway fanout: skipping 0/1: not an order delta",
         "ws-gateway fanout: skipping 0/3: not an order delta",
     ]
+
+
+class Positioned:
+    """A consumed message or error event: librdkafka's events may carry no partition or offset."""
+
+    def __init__(self, partition: int | None, offset: int | None, error: str | None = None):
+        self._partition, self._offset, self._error = partition, offset, error
+
+    def key(self) -> None:
+        return None
+
+    def value(self) -> bytes:
+        return b""
+
+    def topic(self) -> str:
+        return "t"
+
+    def partition(self) -> int | None:
+        return self._partition
+
+    def offset(self) -> int | None:
+        return self._offset
+
+    def error(self) -> str | None:
+        return self._error
+
+
+def test_a_batch_resumes_after_its_last_message_per_partition_and_skips_events_with_no_position():
+    batch = [
+        Positioned(0, 7),
+        Positioned(None, None, error="partition EOF"),
+        Positioned(1, 3),
+        Positioned(None, None),  # no error and no position: skipped, the reader goes on
+        Positioned(0, 8),
+    ]
+    messages, offsets = fanout.positioned(batch)
+    assert messages == [batch[0], batch[2], batch[4]]
+    assert offsets == {0: 9, 1: 4}

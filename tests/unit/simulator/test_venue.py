@@ -353,6 +353,7 @@ def scenarios(draw):
 
 def _depth(venue: Venue) -> Decimal:
     book = venue.book("BTC-USD")
+    assert book is not None
     return sum((level.quantity for level in (*book.asks, *book.bids)), D(0))
 
 

@@ -92,7 +92,7 @@ def test_nothing_leaves_an_ended_order_or_attempt():
 def test_an_event_the_tables_do_not_know_is_refused():
     order = an_order()
     with pytest.raises(IllegalTransition, match="filled_by_magic in new"):
-        order.apply("filled_by_magic")  # type: ignore[arg-type]
+        order.apply("filled_by_magic")
     assert order.state is OrderState.NEW
 
 
@@ -292,7 +292,7 @@ def _state_writes(source: str, name: str) -> list[str]:
         for target in targets:
             if isinstance(target, ast.Attribute) and target.attr == "state":
                 if node not in inside_apply:
-                    found.append(f"{name}:{node.lineno}")
+                    found.append(f"{name}:{target.lineno}")
     return found
 
 

@@ -43,7 +43,8 @@ def test_the_stream_loop_survives_any_error_and_keeps_beating(tmp_path, monkeypa
 
 class FakeProducer:
     def __init__(self, fail_with: Exception | None = None) -> None:
-        self.fail_with, self.sent = fail_with, []
+        self.fail_with = fail_with
+        self.sent: list[object] = []
 
     def produce(self, topic, key, value, headers, on_delivery=None):
         if self.fail_with is not None:

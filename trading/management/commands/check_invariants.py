@@ -7,6 +7,7 @@ models are compared with it (backoffice/reports.py's reconciliation), as one sum
 import time
 from collections import Counter
 from datetime import UTC, datetime
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -52,11 +53,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-read-models", action="store_true")
 
-    def handle(self, *args: object, **options: object) -> None:
-        stale_after = float(options["stale_after"])  # type: ignore[arg-type]
+    def handle(self, *args: object, **options: Any) -> None:  # argparse's values
+        stale_after = float(options["stale_after"])
         findings = check_store(database(), now=datetime.now(UTC), stale_after_s=stale_after)
         if not options["no_read_models"]:
-            wait = float(options["read_models_wait"])  # type: ignore[arg-type]
+            wait = float(options["read_models_wait"])
             summary = self._read_models(wait)
             if summary:
                 findings.append(summary)

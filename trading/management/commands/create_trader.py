@@ -7,6 +7,7 @@ to sign in, and last the API token, alone on its line (scripts read the last lin
 """
 
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -50,11 +51,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--password", default=None, help="lets the trader sign in at /login")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: object, **options: Any) -> None:  # argparse's values
         name = str(options["name"])
-        deposits = dict(_deposit(text) for text in options["deposit"])  # type: ignore[attr-defined]
+        deposits = dict(_deposit(text) for text in options["deposit"])
         existed = User.objects.filter(username=name).exists()
-        token = create_trader(name, deposits, options["password"])  # type: ignore[arg-type]
+        token = create_trader(name, deposits, options["password"])
         trader_id = trader_id_for(token.user)
         found = run(database(), lambda tr: balances(tr, trader_id))
         write = self.stdout.write

@@ -45,7 +45,7 @@ class Command(BaseCommand):
         # A short delivery timeout: a producer the broker no longer knows is replaced quickly
         # (the commands of the next batch wait for the events of this one).
         events = KafkaEventSink(
-            kafka.RecreatingProducer(**{"message.timeout.ms": EVENT_TIMEOUT_MS})
+            kafka.RecreatingProducer(config={"message.timeout.ms": EVENT_TIMEOUT_MS})
         )
         publisher = Publisher(
             database(),

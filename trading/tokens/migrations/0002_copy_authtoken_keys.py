@@ -1,9 +1,11 @@
 """Keys issued before trading.tokens (DRF authtoken) keep working: copied once, as they were."""
 
+from django.apps.registry import Apps
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 
-def copy_keys(apps, schema_editor):
+def copy_keys(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     Token = apps.get_model("authtoken", "Token")
     ApiToken = apps.get_model("tokens", "ApiToken")
     for old in Token.objects.all():

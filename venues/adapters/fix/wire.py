@@ -168,7 +168,7 @@ class Framer:
 
     def feed(self, data: bytes) -> list[Message]:
         self._buffer += data
-        messages = []
+        messages: list[Message] = []
         while True:
             message = self._next()
             if message is None:

@@ -26,8 +26,8 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"{path}: {error.strerror or error}") from error
         if not result.ok:
-            for error in result.errors:
-                self.stderr.write(f"{path}: {error}")
+            for problem in result.errors:
+                self.stderr.write(f"{path}: {problem}")
             raise CommandError(f"{path}: {len(result.errors)} bad rows; nothing imported")
         self.stdout.write(
             f"{path}: {result.rows} rows imported "

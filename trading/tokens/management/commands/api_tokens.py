@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -31,22 +32,22 @@ class Command(BaseCommand):
         revoking.add_argument("token_id", type=int, nargs="?")
         revoking.add_argument("--user")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: object, **options: Any) -> None:  # argparse's values
         getattr(self, f"_{options['verb']}")(options)
 
-    def _user(self, name: object) -> User:
+    def _user(self, name: str) -> User:
         user = User.objects.filter(username=name).first()
         if user is None:
             raise CommandError(f"no user {name!r}")
         return user
 
-    def _token(self, token_id: object) -> models.ApiToken:
+    def _token(self, token_id: int) -> models.ApiToken:
         token = models.ApiToken.objects.filter(pk=token_id, revoked_at__isnull=True).first()
         if token is None:
             raise CommandError(f"no active token {token_id}")
         return token
 
-    def _list(self, options: dict[str, object]) -> None:
+    def _list(self, options: dict[str, Any]) -> None:
         tokens = models.ApiToken.objects.filter(revoked_at__isnull=True).select_related("user")
         if options["user"]:
             tokens = tokens.filter(user=self._user(options["user"]))
@@ -54,16 +55,16 @@ class Command(BaseCommand):
             expires = t.expires_at.isoformat() if t.expires_at else "never"
             self.stdout.write(f"{t.pk}\t{t.user.username}\t{t.prefix}…\t{t.name}\t{expires}")
 
-    def _issue(self, options: dict[str, object]) -> None:
+    def _issue(self, options: dict[str, Any]) -> None:
         days = options["expires_days"]
-        expires = timezone.now() + timedelta(days=int(days)) if days is not None else None  # type: ignore[call-overload]
+        expires = timezone.now() + timedelta(days=days) if days is not None else None
         token = models.issue(self._user(options["user"]), str(options["name"]), expires)
         self.stdout.write(token.key)
 
-    def _rotate(self, options: dict[str, object]) -> None:
+    def _rotate(self, options: dict[str, Any]) -> None:
         self.stdout.write(models.rotate(self._token(options["token_id"])).key)
 
-    def _revoke(self, options: dict[str, object]) -> None:
+    def _revoke(self, options: dict[str, Any]) -> None:
         if options["token_id"] is not None:
             tokens = [self._token(options["token_id"])]
         elif options["user"]:

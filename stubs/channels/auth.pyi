@@ -1,0 +1,3 @@
+from channels import _ASGIApp
+
+def AuthMiddlewareStack(inner: _ASGIApp) -> _ASGIApp: ...
