@@ -25,8 +25,9 @@ from confluent_kafka import KafkaException, TopicPartition
 
 from infra.bus import kafka
 from infra.bus.consume import Backoff, Refused, settle
-from realtime.protocol import Delta, read_delta
-from trading.outbox import ORDER_EVENTS
+from contracts.envelope import Refused
+from contracts.trading import ORDER as ORDER_EVENTS
+from realtime.protocol import Delta, decode_delta
 
 log = logging.getLogger(__name__)
 
@@ -161,11 +162,10 @@ def decode_deltas(messages: list[Any]) -> list[Delta]:
     def decode(batch: Any) -> Refused:
         found, refused = [], []
         for message in batch:
-            delta = read_delta(message.value())
-            if delta is None:
-                refused.append((message, "not an order delta"))
-            else:
-                found.append(delta)
+            try:
+                found.append(decode_delta(message.value() or b""))
+            except Refused as error:
+                refused.append((message, f"not an order delta: {error}"))
         deltas.extend(found)
         return refused
 

@@ -10,15 +10,16 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from typing import Any
+from datetime import UTC, datetime
 
-import msgspec
 from django.conf import settings
+
+from contracts import registry
+from contracts.venue import EXECUTION_REPORT, ExecutionReportV1
 
 from infra.bus import kafka
 from infra.store import database
 from infra.store.api import run
-from trading.outbox import EXECUTION_REPORTS
 from trading.services.reference import set_venue_state
 from venues.adapters.sim.adapter import SimAdapter
 from venues.adapters.sim.client import VenueClient
@@ -38,7 +39,7 @@ def report_producer() -> kafka.RecreatingProducer:
     global _producer
     with _lock:
         if _producer is None:
-            kafka.ensure_topics([EXECUTION_REPORTS])
+            kafka.ensure_topics([EXECUTION_REPORT])
             _producer = kafka.RecreatingProducer(**{"message.timeout.ms": REPORT_TIMEOUT_MS})
         return _producer
 
@@ -51,17 +52,24 @@ def reset() -> None:
     adapter.cache_clear()
 
 
-def emit_report(report: dict[str, Any]) -> None:
-    """Produce one normalized report, keyed by order id so one order's reports stay in order."""
-    value = msgspec.json.encode(report)
+def emit_report(report: ExecutionReportV1) -> None:
+    """Produce one normalized report in its envelope, keyed by order id so one order's reports
+    stay in order."""
+    value = registry.encode(
+        EXECUTION_REPORT,
+        message_id=report.message_id,
+        key=report.order_id,
+        created_at=datetime.now(UTC),
+        payload=report,
+    )
     for _ in range(3):
         producer = report_producer()
         try:
             producer.produce(
-                EXECUTION_REPORTS,
-                key=report["order_id"].encode(),
+                EXECUTION_REPORT,
+                key=report.order_id.encode(),
                 value=value,
-                headers={"message_id": report["message_id"].encode()},
+                headers={"message_id": report.message_id.encode()},
             )
             return
         except BufferError:
@@ -93,7 +101,7 @@ def client(venue: str) -> VenueClient:
 
 @functools.cache
 def adapter(venue: str) -> SimAdapter:
-    def emit_now(report: dict[str, Any]) -> None:
+    def emit_now(report: ExecutionReportV1) -> None:
         emit_report(report)
         flush_reports()
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from contracts.venue import ExecutionReportV1
 from infra.store.api import Database, Transaction, run
 from trading.repository import Repository
 from venues.adapters.sim.client import OutcomeUnknown, VenueClient, VenueUnavailable
@@ -68,7 +69,7 @@ class Reconciler:
         self,
         db: Database,
         client: VenueClient,
-        emit: Callable[[dict[str, Any]], None],
+        emit: Callable[[ExecutionReportV1], None],
         flush: Callable[[], None],
         not_placed_after_s: float = NOT_PLACED_AFTER_S,
     ) -> None:

@@ -11,6 +11,7 @@ from celery.exceptions import Retry
 
 from infra.store.api import run
 from tests.support.store import TRADER
+from trading import publisher
 from trading.repository import Repository
 from trading.services.place import PlaceOrder, place_order
 from trading.services.working import place_command
@@ -35,7 +36,7 @@ class FakeAdapter:
 
 @pytest.fixture
 def emitted(monkeypatch):
-    reports: list[dict] = []
+    reports: list = []
     monkeypatch.setattr(runtime, "emit_report", reports.append)
     monkeypatch.setattr(runtime, "flush_reports", lambda: None)
     return reports
@@ -50,7 +51,7 @@ def envelope(seeded_db, created: datetime) -> str:
         order = repo.order(order_id)
         return place_command(order, order.attempts[-1], repo.instrument(order.instrument), created)
 
-    return json.dumps({"payload": run(seeded_db, build).payload})
+    return publisher.envelope(run(seeded_db, build)).decode()  # as the command sink sends it
 
 
 def using(monkeypatch, adapter: FakeAdapter) -> FakeAdapter:
@@ -80,7 +81,22 @@ def test_a_cancel_past_the_place_s_deadline_ends_the_attempt_here(seeded_db, mon
     command = envelope(seeded_db, datetime.now(UTC) - timedelta(minutes=5))
     assert tasks.cancel_attempt.run(command) == "canceled-unseen"
     [report] = emitted
-    assert (report["attempt_id"], report["exec_type"]) == ("EA-1", "canceled")
+    assert (report.attempt_id, report.exec_type) == ("EA-1", "canceled")
+
+
+@pytest.mark.parametrize("task", [tasks.place_attempt, tasks.cancel_attempt])
+def test_a_command_that_breaks_its_contract_is_refused_with_its_reason(
+    seeded_db, monkeypatch, task
+):
+    adapter = using(monkeypatch, FakeAdapter())
+    good = json.loads(envelope(seeded_db, datetime.now(UTC)))
+    good["payload"]["order_id"] = 42
+    if task is tasks.cancel_attempt:
+        good["type"] = "cmd.venue.cancel.v1"
+    answer = task.run(json.dumps(good))
+    assert answer.startswith("refused: bad cmd.venue.")
+    assert "`$.payload.order_id`" in answer
+    assert adapter.places == []
 
 
 def test_a_cancel_the_venue_answers_is_its_answer(seeded_db, monkeypatch, emitted):
