@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+from datetime import UTC, datetime
+
 import pytest
 
 from venues.recovery.decide import LiveAttempt, VenueAnswer, decide
@@ -115,10 +117,16 @@ def test_not_placed_carries_a_clear_reason_and_what_the_store_applied():
 
 
 def test_reports_decode_as_the_platform_s_execution_report():
-    import msgspec
-
+    from contracts import registry
     from trading.ingest import parse_report
 
     for report in decide(attempt(), venue("expired", "1.2", [F1]), BOUND)[1]:
-        parsed = parse_report(msgspec.json.encode(report))
-        assert parsed.venue == "SIM-A"
+        wire = registry.encode(
+            "evt.venue.execution.report.v1",
+            message_id=report.message_id,
+            key=report.order_id,
+            created_at=datetime.now(UTC),
+            payload=report,
+        )
+        parsed = parse_report(wire)
+        assert (parsed.venue, parsed.message_id) == ("SIM-A", report.message_id)
