@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime
 from django.db.models import F
 
 from backoffice import events as ev
-from contracts.values import decimal_of, time_of
 from backoffice.finance.volume import count_volume
 from backoffice.models import (
     Balance,
@@ -27,6 +26,7 @@ from backoffice.models import (
     Posting,
     ProjectorState,
 )
+from contracts.values import decimal_of, time_of
 from trading.domain.money import MINOR_UNIT
 from trading.domain.orders import Side
 from trading.domain.positions import Position as PositionMath

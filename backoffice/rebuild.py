@@ -66,7 +66,10 @@ def read_models_rebuild(db: Database | None = None) -> RebuildSummary:
             batch.append(ev.order_event(order_delta(order), order.created_at))
             for fill in item.fills:
                 event = fill_event(
-                    fill, instrument=order.instrument, side=order.side.value, trader_id=order.trader_id
+                    fill,
+                    instrument=order.instrument,
+                    side=order.side.value,
+                    trader_id=order.trader_id,
                 )
                 batch.append(ev.fill_event(event, item.booked_at[fill.fill_id]))
             if len(batch) >= BATCH:

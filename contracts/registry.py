@@ -29,9 +29,7 @@ from contracts.venue import (
     PlaceAttemptV1,
 )
 
-Payload = (
-    PlaceAttemptV1 | CancelAttemptV1 | ExecutionReportV1 | OrderDeltaV1 | FillV1 | EntryV1
-)
+Payload = PlaceAttemptV1 | CancelAttemptV1 | ExecutionReportV1 | OrderDeltaV1 | FillV1 | EntryV1
 
 TOPICS: dict[str, type[msgspec.Struct]] = {
     PLACE: PlaceAttemptV1,
@@ -86,7 +84,7 @@ def decode(topic: str, data: bytes | str) -> Envelope[Any]:
     if decoder is None:
         raise Refused(f"no contract for {topic!r}")
     try:
-        message = decoder.decode(data)
+        message: Envelope[Any] = decoder.decode(data)
     except msgspec.DecodeError as error:  # ValidationError is one: it names the field
         raise Refused(f"bad {topic} message: {error}") from None
     if message.type != topic:
@@ -99,7 +97,7 @@ def convert(topic: str, payload: Any) -> msgspec.Struct:
     validated as a decoder would; Refused if it breaks the contract."""
     kind = struct_of(topic)
     if type(payload) is kind:
-        return payload  # type: ignore[no-any-return]
+        return payload
     try:
         return msgspec.convert(payload, kind)
     except msgspec.ValidationError as error:

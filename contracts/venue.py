@@ -89,4 +89,4 @@ class BareExecutionReportV1(ExecutionReportV1, frozen=True, kw_only=True):
     and adapters not yet upgraded during a rolling deploy); remove it with that release.
     """
 
-    message_id: Id  # type: ignore[assignment]  # a field here, the property above
+    message_id: Id  # a field here, the property of the enveloped report

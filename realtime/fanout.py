@@ -23,10 +23,10 @@ from typing import Any, Protocol
 
 from confluent_kafka import KafkaException, TopicPartition
 
+from contracts.envelope import Refused as NotAContract
+from contracts.trading import ORDER as ORDER_EVENTS
 from infra.bus import kafka
 from infra.bus.consume import Backoff, Refused, settle
-from contracts.envelope import Refused
-from contracts.trading import ORDER as ORDER_EVENTS
 from realtime.protocol import Delta, decode_delta
 
 log = logging.getLogger(__name__)
@@ -164,7 +164,7 @@ def decode_deltas(messages: list[Any]) -> list[Delta]:
         for message in batch:
             try:
                 found.append(decode_delta(message.value() or b""))
-            except Refused as error:
+            except NotAContract as error:
                 refused.append((message, f"not an order delta: {error}"))
         deltas.extend(found)
         return refused

@@ -16,7 +16,6 @@ from django.conf import settings
 
 from contracts import registry
 from contracts.venue import EXECUTION_REPORT, ExecutionReportV1
-
 from infra.bus import kafka
 from infra.store import database
 from infra.store.api import run

@@ -12,7 +12,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from contracts.venue import ExecutionReportV1
 from infra.store.api import Database, Transaction, run

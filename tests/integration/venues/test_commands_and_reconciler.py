@@ -83,7 +83,9 @@ def test_a_command_for_an_ended_attempt_does_not_touch_the_venue(seeded_db, simu
     assert end.exec_type == "rejected"
     apply(seeded_db, [end])
     assert tasks.place_attempt.run(command).startswith("skipped")
-    assert tasks.cancel_attempt.run(envelope(seeded_db, order_id, cancel=True)).startswith("skipped")
+    assert tasks.cancel_attempt.run(envelope(seeded_db, order_id, cancel=True)).startswith(
+        "skipped"
+    )
     assert venue_order(simulator, order_id).status_code == 404
 
 

@@ -167,7 +167,11 @@ def test_plain_dicts_are_converted_and_checked_as_a_decoder_would():
 
 @pytest.mark.parametrize(
     ("names", "domain"),
-    [(OrderState, DomainOrderState), (AttemptState, DomainAttemptState), (ExecType, DomainExecType)],
+    [
+        (OrderState, DomainOrderState),
+        (AttemptState, DomainAttemptState),
+        (ExecType, DomainExecType),
+    ],
 )
 def test_the_contract_s_names_are_the_domain_s(names, domain):
     assert set(typing.get_args(names)) == {member.value for member in domain}

@@ -9,7 +9,6 @@ import msgspec
 import pytest
 
 from contracts.trading import LastFillV1, OrderDeltaV1
-
 from infra.store.api import run
 from realtime.protocol import (
     SUBSCRIBE_IDS_MAX,

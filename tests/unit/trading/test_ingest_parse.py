@@ -38,7 +38,10 @@ def test_a_bare_report_of_the_release_before_is_still_applied():
         (wire(FILL, exec_type="replaced"), "`$.payload.exec_type`"),
         (wire(FILL, last_price="NaN"), "`$.payload.last_price`"),
         (
-            wire(FILL).replace(b'"transact_time":"2026-11-25T12:00:00+00:00"', b'"transact_time":"2026-11-25T12:00:00"'),
+            wire(FILL).replace(
+                b'"transact_time":"2026-11-25T12:00:00+00:00"',
+                b'"transact_time":"2026-11-25T12:00:00"',
+            ),
             "`$.payload.transact_time`",  # a time without its zone
         ),
         (b'{"message_id": "m", "venue": "SIM-A"}', "missing required field"),

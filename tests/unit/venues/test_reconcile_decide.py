@@ -1,8 +1,7 @@
 """Reconciliation's decision table: store attempt + age + venue answer -> reports to feed."""
 
-from decimal import Decimal
-
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 

@@ -11,7 +11,6 @@ import pytest
 
 from contracts import registry
 from contracts.venue import EXECUTION_REPORT, ExecutionReportV1
-
 from infra.store.api import run
 from trading.ingest import parse_report
 from trading.repository import Repository

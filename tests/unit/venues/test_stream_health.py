@@ -11,8 +11,8 @@ from confluent_kafka import KafkaError, KafkaException
 from infra.store import open_database
 from infra.store.api import run
 from venues import runtime
-from venues.adapters.sim.parse import synthetic_report
 from venues.adapters.sim import stream as stream_module
+from venues.adapters.sim.parse import synthetic_report
 from venues.adapters.sim.stream import VenueStream
 from venues.recovery.heartbeat import STARTUP_GRACE_S, beats, dead_streams
 

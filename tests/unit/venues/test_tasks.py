@@ -101,4 +101,6 @@ def test_a_command_that_breaks_its_contract_is_refused_with_its_reason(
 
 def test_a_cancel_the_venue_answers_is_its_answer(seeded_db, monkeypatch, emitted):
     using(monkeypatch, FakeAdapter())
-    assert tasks.cancel_attempt.run(envelope(seeded_db, datetime.now(UTC), cancel=True)) == "canceled"
+    assert (
+        tasks.cancel_attempt.run(envelope(seeded_db, datetime.now(UTC), cancel=True)) == "canceled"
+    )

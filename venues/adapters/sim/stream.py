@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+
 import msgspec
 from websockets.sync.client import connect
 
