@@ -79,13 +79,12 @@ def test_a_place_past_its_send_deadline_is_not_sent(seeded_db, simulator):
 def test_a_command_for_an_ended_attempt_does_not_touch_the_venue(seeded_db, simulator):
     order_id = new_order(seeded_db, 3, NOW())
     command = envelope(seeded_db, order_id)
+    cancel = envelope(seeded_db, order_id, cancel=True)
     [end] = reconcile(seeded_db, simulator, not_placed_after_s=0)  # ends it as not placed
     assert end.exec_type == "rejected"
     apply(seeded_db, [end])
     assert tasks.place_attempt.run(command).startswith("skipped")
-    assert tasks.cancel_attempt.run(envelope(seeded_db, order_id, cancel=True)).startswith(
-        "skipped"
-    )
+    assert tasks.cancel_attempt.run(cancel).startswith("skipped")
     assert venue_order(simulator, order_id).status_code == 404
 
 
