@@ -93,12 +93,25 @@ def decode(topic: str, data: bytes | str) -> Envelope[Any]:
 
 
 def convert(topic: str, payload: Any) -> msgspec.Struct:
-    """`payload` (the struct, or the same as plain dicts and lists) as `topic`'s struct,
-    validated as a decoder would; Refused if it breaks the contract."""
+    """`payload` (the struct, or the same as plain dicts and lists) as `topic`'s struct; plain
+    values are validated as a decoder would (Refused if they break the contract), a struct is
+    taken as it is (`check` validates one)."""
     kind = struct_of(topic)
     if type(payload) is kind:
         return payload
     try:
         return msgspec.convert(payload, kind)
+    except msgspec.ValidationError as error:
+        raise Refused(f"bad {topic} payload: {error}") from None
+
+
+def check(topic: str, payload: msgspec.Struct) -> None:
+    """Refused when `payload` breaks `topic`'s contract as a consumer's decoder would see it
+    (building a struct checks types only for the type checker, not the patterns and bounds)."""
+    kind = struct_of(topic)
+    if type(payload) is not kind:
+        raise Refused(f"bad {topic} payload: {type(payload).__name__}, not {kind.__name__}")
+    try:
+        msgspec.convert(msgspec.to_builtins(payload), kind)
     except msgspec.ValidationError as error:
         raise Refused(f"bad {topic} payload: {error}") from None

@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 
 from contracts import ledger, trading, venue
-from contracts.registry import Payload, convert, struct_of
+from contracts.registry import Payload, check, convert, struct_of
 from infra.store.api import Transaction
 from infra.store.keys import Subspace, versionstamp
 from trading import codec
@@ -44,8 +44,9 @@ class OutboxMessage:
     """One message to publish; `key` is the order id so one order's messages stay in order.
 
     Commands go to the Celery queue in `destination` (venue.<VENUE>); events to Kafka `topic`.
-    `payload` is the topic's contract struct; given as plain dicts it is converted, and checked,
-    here: a message that breaks its contract is never written (contracts.registry.Refused).
+    `payload` is the topic's contract struct (plain dicts are converted to it, and checked);
+    `Outbox.write` checks it again as a consumer would decode it, so a message that breaks its
+    contract is never written (contracts.registry.Refused, raised in the transaction).
     """
 
     message_id: str
@@ -71,6 +72,7 @@ class Outbox:
     written: list[OutboxMessage] = field(default_factory=list)
 
     def write(self, message: OutboxMessage) -> None:
+        check(message.topic, message.payload)
         key = MESSAGES.pack_with_versionstamp((versionstamp(self.tr),))
         self.tr.set_versionstamped_key(key, codec.encode(message))
         if not self.written:

@@ -175,3 +175,11 @@ def test_plain_dicts_are_converted_and_checked_as_a_decoder_would():
 )
 def test_the_contract_s_names_are_the_domain_s(names, domain):
     assert set(typing.get_args(names)) == {member.value for member in domain}
+
+
+def test_a_struct_built_by_hand_is_checked_as_its_consumer_would_decode_it():
+    registry.check(ORDER, DELTA)
+    with pytest.raises(Refused, match=r"bad evt.trading.order.v1 payload: .*\$.quantity"):
+        registry.check(ORDER, msgspec.structs.replace(DELTA, quantity="3E+1"))
+    with pytest.raises(Refused, match="FillV1, not OrderDeltaV1"):
+        registry.check(ORDER, EXAMPLES[FILL])
