@@ -23,7 +23,10 @@ RATIO_PATTERN = r"^[0-9]{1,20}(\.[0-9]{1,40})?$"
 # What a venue sends: any finite decimal written out; precision, sign and size are the
 # domain's rules (trading/domain/reports.py), which quarantine a report against its order.
 VENUE_DECIMAL_PATTERN = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
-TIME_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"
+TIME_PATTERN = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"  # date and time
+    r"(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"  # fraction, and the offset it must have
+)
 
 Amount = Annotated[
     str,
