@@ -1,4 +1,4 @@
-"""Ingest: evt.venue.execution.report.v1 -> apply_execution_report, in batches.
+"""Ingest: evt.venue.execution.report.v1 -> apply_report, in batches.
 
 Reports are decoded by their contract (contracts/venue.py ExecutionReportV1, in the envelope);
 the bare shape adapters wrote before the envelope is still accepted for one release.
@@ -21,9 +21,10 @@ from contracts import registry
 from contracts.envelope import Refused
 from contracts.values import decimal_of, time_of
 from contracts.venue import EXECUTION_REPORT, BareExecutionReportV1, ExecutionReportV1
-from infra.store.api import Database, run
+from infra.store.api import Database
 from trading.domain.reports import ExecType, ExecutionReport
-from trading.services.execution import Outcome, apply_execution_reports
+from trading.services.execution import Outcome, apply_reports
+from trading.uow import execute
 
 _bare = msgspec.json.Decoder(BareExecutionReportV1)
 
@@ -80,7 +81,7 @@ def apply_batch(db: Database, reports: Sequence[ExecutionReport]) -> list[Outcom
     """Apply a batch in one transaction. If it raises, the consume loop splits the batch
     (infra/bus/consume.py) until the one report that fails is found and dead-lettered."""
     now = datetime.now(UTC)
-    return run(db, lambda tr: apply_execution_reports(tr, reports, now))
+    return execute(db, apply_reports, reports, now)
 
 
 def handle_messages(db: Database, messages: Sequence[Any]) -> list[tuple[Any, str]]:

@@ -17,6 +17,7 @@ from trading.domain.orders import (
     AttemptState,
     Fill,
     Order,
+    OrderEvent,
     OrderState,
     OrderType,
     Side,
@@ -40,7 +41,7 @@ def work(
     if order.ended or order.active_attempts:
         return
     if order.state is OrderState.CANCEL_PENDING:
-        order.end("canceled")
+        order.end(OrderEvent.CANCELED)
         return
     quantity = round_down(order.remaining_quantity, instrument.quantity_step)
     route = None
@@ -63,9 +64,9 @@ def work(
         last = order.attempts[-1] if order.attempts else None
         rejected = last is not None and last.state is AttemptState.REJECTED
         reason = _no_route_reason(order, quantity, venues)
-        order.end("rejected" if rejected else "expired", reason=reason)
+        order.end(OrderEvent.REJECTED if rejected else OrderEvent.EXPIRED, reason=reason)
     elif order.state is OrderState.NEW:
-        order.state = OrderState.WORKING  # accepted and resting: nothing inside the limit now
+        order.apply(OrderEvent.WORKING)  # accepted and resting: nothing inside the limit now
 
 
 def _stale_quotes(attempts: list[Attempt]) -> dict[str, int]:
