@@ -1,26 +1,29 @@
 """The messages the projector reads, decoded and checked: no Django here.
 
-Envelopes (`{"message_id", "type", "key", "created_at", "payload"}`) of
-evt.trading.order.v1, evt.trading.fill.v1 and evt.ledger.entry.v1, and the raw messages of
-the execution reports' dead-letter topic. `rebuild_read_models` builds the same events from
-the store (`from_store_*`), so both paths write the read models through one function.
+Envelopes of evt.trading.order.v1, evt.trading.fill.v1 and evt.ledger.entry.v1, decoded (and
+validated) by their contracts (contracts.registry), and the raw messages of the execution
+reports' dead-letter topic. `rebuild_read_models` builds the same events from the store
+(`order_event`, `fill_event`, `entry_event`), so both paths write the read models through one
+function.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
-import msgspec
+from contracts import registry
+from contracts.envelope import Refused
+from contracts.ledger import ENTRY, EntryV1
+from contracts.trading import FILL, ORDER, FillV1, OrderDeltaV1
+from contracts.values import time_of
+from contracts.venue import EXECUTION_REPORT_DLQ
 
-from trading import outbox
-
-ORDER_TOPIC = outbox.ORDER_EVENTS
-FILL_TOPIC = outbox.FILL_EVENTS
-LEDGER_TOPIC = outbox.LEDGER_EVENTS
-DLQ_TOPIC = outbox.EXECUTION_REPORTS_DLQ
+ORDER_TOPIC = ORDER
+FILL_TOPIC = FILL
+LEDGER_TOPIC = ENTRY
+DLQ_TOPIC = EXECUTION_REPORT_DLQ
 TOPICS = (ORDER_TOPIC, FILL_TOPIC, LEDGER_TOPIC, DLQ_TOPIC)
 MAX_TEXT = 10_000  # characters of a dead letter's value kept for the admin
 
@@ -29,59 +32,12 @@ class BadMessage(ValueError):
     """Not a message the projector can apply; the reason goes to its dead-letter topic."""
 
 
-class AttemptView(msgspec.Struct, frozen=True):
-    attempt_id: str
-    venue: str
-    quantity: str
-    filled_quantity: str
-    state: str
-
-
-class OrderDelta(msgspec.Struct, frozen=True):
-    order_id: str
-    trader_id: str
-    seq: int
-    state: str
-    instrument: str
-    quantity: Decimal
-    filled_quantity: Decimal
-    remaining_quantity: Decimal
-    average_price: Decimal | None
-    attempts: list[AttemptView]
-    updated_at: datetime
-    created_at: datetime | None = None  # not on the wire: a rebuild knows it from the store
-
-
-class FillEvent(msgspec.Struct, frozen=True):
-    fill_id: str
-    order_id: str
-    trader_id: str
-    attempt_id: str
-    venue: str
-    venue_fill_id: str
-    instrument: str
-    side: Literal["buy", "sell"]
-    quantity: Decimal
-    price: Decimal
-    fee: Decimal
-    fee_asset: str
-    executed_at: datetime
-
-
-class PostingEvent(msgspec.Struct, frozen=True):
-    account: str
-    asset: str
-    amount_minor: int
-
-
-class EntryEvent(msgspec.Struct, frozen=True):
-    entry_id: str
-    kind: str
-    order_id: str | None
-    memo: str
-    reverses: str | None
-    created_at: datetime
-    postings: list[PostingEvent]
+# The payloads are the contracts' structs (contracts/trading.py, contracts/ledger.py): the
+# projector decodes with them and reads their decimal and time strings through `decimal_of`
+# and `time_of`.
+OrderDelta = OrderDeltaV1
+FillEvent = FillV1
+EntryEvent = EntryV1
 
 
 @dataclass(frozen=True)
@@ -100,29 +56,17 @@ Payload = OrderDelta | FillEvent | EntryEvent | DeadLetterEvent
 
 @dataclass(frozen=True)
 class Event:
-    """One message to project: its id (for idempotency), when it was made, what it says."""
+    """One message to project: its id (for idempotency), when it was made, what it says.
+
+    `order_created_at`: an order's creation time, which only a rebuild knows (the wire's
+    deltas do not carry it; their seq 1 is the acceptance, so its `updated_at` tells it).
+    """
 
     message_id: str
     topic: str
     created_at: datetime
     payload: Payload
-
-
-class _Envelope(msgspec.Struct, frozen=True):
-    message_id: str
-    type: str
-    key: str
-    created_at: datetime
-    payload: msgspec.Raw
-
-
-_envelope = msgspec.json.Decoder(_Envelope)
-_PAYLOADS: dict[str, type[Any]] = {
-    ORDER_TOPIC: OrderDelta,
-    FILL_TOPIC: FillEvent,
-    LEDGER_TOPIC: EntryEvent,
-}
-_payload_decoders = {topic: msgspec.json.Decoder(kind) for topic, kind in _PAYLOADS.items()}
+    order_created_at: datetime | None = None
 
 
 def decode(message: Any) -> Event:
@@ -130,24 +74,13 @@ def decode(message: Any) -> Event:
     topic = message.topic() or ""
     if topic == DLQ_TOPIC:
         return _dead_letter(message)
-    decoder = _payload_decoders.get(topic)
-    if decoder is None:
+    if topic not in (ORDER_TOPIC, FILL_TOPIC, LEDGER_TOPIC):
         raise BadMessage(f"not a topic the projector reads: {topic!r}")
     try:
-        envelope = _envelope.decode(message.value() or b"")
-        payload = decoder.decode(envelope.payload)
-    except msgspec.DecodeError as error:
-        raise BadMessage(f"bad {topic} message: {error}") from None
-    _check_times(envelope.created_at, payload)
-    return Event(envelope.message_id, topic, envelope.created_at, payload)
-
-
-def _check_times(created_at: datetime, payload: Any) -> None:
-    times = [created_at, *(getattr(payload, f, None) for f in ("updated_at", "executed_at"))]
-    if isinstance(payload, EntryEvent):
-        times.append(payload.created_at)
-    if any(t is not None and t.tzinfo is None for t in times):
-        raise BadMessage("times must carry a time zone")
+        envelope = registry.decode(topic, message.value() or b"")
+    except Refused as error:
+        raise BadMessage(str(error)) from None
+    return Event(envelope.message_id, topic, time_of(envelope.created_at), envelope.payload)
 
 
 def _dead_letter(message: Any) -> Event:
@@ -173,19 +106,17 @@ def _dead_letter(message: Any) -> Event:
 # --- the same events, from the store (rebuild) -------------------------------------------------
 
 
-def order_event(delta: dict[str, Any], created_at: datetime) -> Event:
+def order_event(delta: OrderDeltaV1, created_at: datetime) -> Event:
     """`trading.snapshots.order_delta(order)` of the store's order, with its creation time."""
-    payload = msgspec.convert({**delta, "created_at": created_at}, OrderDelta)
-    return Event(f"{delta['order_id']}:{delta['seq']}:delta", ORDER_TOPIC, created_at, payload)
+    message_id = f"{delta.order_id}:{delta.seq}:delta"
+    return Event(message_id, ORDER_TOPIC, created_at, delta, order_created_at=created_at)
 
 
-def fill_event(view: dict[str, Any], applied_at: datetime) -> Event:
-    """`fill_view(...)` plus `trader_id`, as evt.trading.fill.v1 carries it."""
-    payload = msgspec.convert(view, FillEvent, strict=False)
-    return Event(f"{view['fill_id']}:fill", FILL_TOPIC, applied_at, payload)
+def fill_event(fill: FillV1, applied_at: datetime) -> Event:
+    """`trading.snapshots.fill_event(...)`, as evt.trading.fill.v1 carries it."""
+    return Event(f"{fill.fill_id}:fill", FILL_TOPIC, applied_at, fill)
 
 
-def entry_event(payload: dict[str, Any]) -> Event:
+def entry_event(entry: EntryV1) -> Event:
     """`trading.services.execution.entry_payload(entry)`, as evt.ledger.entry.v1 carries it."""
-    entry = msgspec.convert(payload, EntryEvent, strict=False)
-    return Event(f"{entry.entry_id}:entry", LEDGER_TOPIC, entry.created_at, entry)
+    return Event(f"{entry.entry_id}:entry", LEDGER_TOPIC, time_of(entry.created_at), entry)

@@ -26,6 +26,7 @@ from backoffice.models import (
     Posting,
     ProjectorState,
 )
+from contracts.values import decimal_of, time_of
 from trading.domain.money import MINOR_UNIT
 from trading.domain.orders import Side
 from trading.domain.positions import Position as PositionMath
@@ -59,7 +60,7 @@ def project(events: Sequence[ev.Event], *, positions: bool = True) -> set[Positi
     for event in events:
         payload = event.payload
         if isinstance(payload, ev.OrderDelta):
-            deltas.append(payload)
+            deltas.append((payload, event.order_created_at))
         elif isinstance(payload, ev.FillEvent):
             fills.append((payload, event.created_at))
         elif isinstance(payload, ev.EntryEvent):
@@ -85,11 +86,11 @@ def _order_values(delta: ev.OrderDelta) -> dict[str, object]:
         "instrument": delta.instrument,
         "state": delta.state,
         "seq": delta.seq,
-        "quantity": delta.quantity,
-        "filled_quantity": delta.filled_quantity,
-        "remaining_quantity": delta.remaining_quantity,
+        "quantity": decimal_of(delta.quantity),
+        "filled_quantity": decimal_of(delta.filled_quantity),
+        "remaining_quantity": decimal_of(delta.remaining_quantity),
         # An average can have more places than the table keeps: rounded the same on every path.
-        "average_price": None if average is None else average.quantize(MINOR_UNIT),
+        "average_price": None if average is None else decimal_of(average).quantize(MINOR_UNIT),
         "attempts": [
             {
                 "attempt_id": a.attempt_id,
@@ -100,7 +101,7 @@ def _order_values(delta: ev.OrderDelta) -> dict[str, object]:
             }
             for a in delta.attempts
         ],
-        "updated_at": delta.updated_at,
+        "updated_at": time_of(delta.updated_at),
     }
 
 
@@ -108,12 +109,12 @@ def _day(moment: datetime) -> date:
     return moment.astimezone(UTC).date()
 
 
-def _orders(deltas: list[ev.OrderDelta]) -> None:
+def _orders(deltas: list[tuple[ev.OrderDelta, datetime | None]]) -> None:
     latest: dict[str, ev.OrderDelta] = {}
     created: dict[str, datetime] = {}
-    for delta in deltas:
+    for delta, known_birth in deltas:
         # seq 1 is acceptance: its time is the order's creation time.
-        born = delta.created_at or (delta.updated_at if delta.seq == 1 else None)
+        born = known_birth or (time_of(delta.updated_at) if delta.seq == 1 else None)
         if born is not None:
             created[delta.order_id] = born
         if delta.order_id not in latest or delta.seq > latest[delta.order_id].seq:
@@ -164,11 +165,11 @@ def _fills(events: list[tuple[ev.FillEvent, datetime]]) -> set[PositionKey]:
             venue_fill_id=f.venue_fill_id,
             instrument=f.instrument,
             side=f.side,
-            quantity=f.quantity,
-            price=f.price,
-            fee=f.fee,
+            quantity=decimal_of(f.quantity),
+            price=decimal_of(f.price),
+            fee=decimal_of(f.fee),
             fee_asset=f.fee_asset,
-            executed_at=f.executed_at,
+            executed_at=time_of(f.executed_at),
             applied_at=applied_at,
         )
         for fill_id, (f, applied_at) in fills.items()
@@ -225,7 +226,7 @@ def _entries(entries: list[ev.EntryEvent]) -> None:
                 order_id=e.order_id,
                 memo=e.memo[:500],
                 reverses=e.reverses,
-                created_at=e.created_at,
+                created_at=time_of(e.created_at),
             )
             for e in new
         ]

@@ -1,7 +1,7 @@
 """Read models from the store: a full rebuild, and the mirrors of what has no event.
 
 `read_models_rebuild` turns the store's records into the very events trading-core publishes
-(`trading.snapshots.order_delta`, `fill_view`, `entry_payload`) and writes them through the
+(`trading.snapshots.order_delta`, `fill_event`, `entry_payload`) and writes them through the
 projector's own `project`, so a rebuild and the projector build the same rows.
 Dead letters (only ever on Kafka) and the processed message ids are kept.
 Quarantined reports, instruments and venues have no events: they are mirrored from the store.
@@ -32,7 +32,7 @@ from backoffice.projection import PositionKey, lock_projector, project, recomput
 from infra.store import database
 from infra.store.api import Database
 from trading.services.execution import entry_payload
-from trading.snapshots import fill_view, order_delta
+from trading.snapshots import fill_event, order_delta
 
 BATCH = 1000  # events per write
 
@@ -65,9 +65,13 @@ def read_models_rebuild(db: Database | None = None) -> RebuildSummary:
             order = item.order
             batch.append(ev.order_event(order_delta(order), order.created_at))
             for fill in item.fills:
-                view = fill_view(fill, instrument=order.instrument, side=order.side.value)
-                view["trader_id"] = order.trader_id
-                batch.append(ev.fill_event(view, item.booked_at[fill.fill_id]))
+                event = fill_event(
+                    fill,
+                    instrument=order.instrument,
+                    side=order.side.value,
+                    trader_id=order.trader_id,
+                )
+                batch.append(ev.fill_event(event, item.booked_at[fill.fill_id]))
             if len(batch) >= BATCH:
                 flush()
         for entry in selectors.store_entries(db):

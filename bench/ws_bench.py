@@ -172,6 +172,8 @@ class KafkaDeltas:
         )
 
     def __call__(self, order_id: str, seq: int) -> None:
+        from contracts.registry import build
+        from contracts.trading import OrderDeltaV1
         from trading.outbox import OutboxMessage
         from trading.publisher import envelope
 
@@ -190,7 +192,8 @@ class KafkaDeltas:
             "attempts": [],
             "updated_at": now.isoformat(),
         }
-        message = OutboxMessage(uuid.uuid4().hex, ORDER_EVENTS, order_id, payload, now)
+        delta = build(OrderDeltaV1, payload)
+        message = OutboxMessage(uuid.uuid4().hex, ORDER_EVENTS, order_id, delta, now)
         self.producer.produce(ORDER_EVENTS, key=order_id.encode(), value=envelope(message))
         self.producer.poll(0)
 

@@ -24,10 +24,11 @@ from typing import Protocol
 
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 
+from contracts.envelope import Refused as NotAContract
+from contracts.trading import ORDER as ORDER_EVENTS
 from infra.bus import kafka
 from infra.bus.consume import Backoff, Message, Refused, settle
-from realtime.protocol import Delta, read_delta
-from trading.outbox import ORDER_EVENTS
+from realtime.protocol import Delta, decode_delta
 
 log = logging.getLogger(__name__)
 
@@ -175,11 +176,10 @@ def decode_deltas(messages: Sequence[Message]) -> list[Delta]:
         found: list[Delta] = []
         refused: Refused = []
         for message in batch:
-            delta = read_delta(message.value())
-            if delta is None:
-                refused.append((message, "not an order delta"))
-            else:
-                found.append(delta)
+            try:
+                found.append(decode_delta(message.value() or b""))
+            except NotAContract as error:
+                refused.append((message, f"not an order delta: {error}"))
         deltas.extend(found)
         return refused
 

@@ -9,27 +9,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
 
-# What a client sees of a delta: the contract's fields (plus `instrument`), never `trader_id`.
-DELTA_FIELDS = (
-    "type",
-    "order_id",
-    "seq",
-    "state",
-    "instrument",
-    "quantity",
-    "filled_quantity",
-    "remaining_quantity",
-    "average_price",
-    "attempts",
-    "updated_at",
-    "last_fill",
-)
+import msgspec
+
+from contracts import registry
+from contracts.envelope import Refused
+from contracts.trading import ORDER, OrderDeltaV1
+
 CLIENT_MESSAGE_MAX_CHARS = 64 * 1024
 SUBSCRIBE_IDS_MAX = 1000
 SUBSCRIBED = json.dumps({"type": "subscribed"})
 USAGE = '{"action": "subscribe", "orders": "*" | [order ids]}'
+_encoder = msgspec.json.Encoder()
 
 
 class BadMessage(ValueError):
@@ -82,25 +73,27 @@ def parse_client_message(text: str | None) -> Subscription:
     raise BadMessage(f'"orders" must be "*" or a list of at most {SUBSCRIBE_IDS_MAX} order ids')
 
 
+def decode_delta(envelope: bytes) -> Delta:
+    """The delta in one `evt.trading.order.v1` envelope, decoded (and validated) by its
+    contract; Refused, with the reason, when it is not one."""
+    payload: OrderDeltaV1 = registry.decode(ORDER, envelope).payload
+    return Delta(payload.trader_id, payload.order_id, payload.seq, client_delta(payload))
+
+
 def read_delta(envelope: bytes | None) -> Delta | None:
-    """The delta in one `evt.trading.order.v1` envelope; None when it is not one we can route
-    (a tombstone, with no value, is not)."""
+    """`decode_delta`, or None when the envelope is not a delta we can route (a tombstone,
+    with no value, is not)."""
     if envelope is None:
         return None
     try:
-        payload = json.loads(envelope)["payload"]
-    except (ValueError, KeyError, TypeError):
+        return decode_delta(envelope)
+    except Refused:
         return None
-    if not isinstance(payload, dict) or payload.get("type") != "order.delta":
-        return None
-    trader_id, order_id, seq = payload.get("trader_id"), payload.get("order_id"), payload.get("seq")
-    if not (isinstance(trader_id, str) and isinstance(order_id, str)):
-        return None
-    if not isinstance(seq, int) or isinstance(seq, bool):
-        return None
-    return Delta(trader_id, order_id, seq, json.dumps(client_delta(payload)))
 
 
-def client_delta(payload: dict[str, Any]) -> dict[str, Any]:
-    """The delta as clients see it: the contract's fields, without routing data."""
-    return {k: payload[k] for k in DELTA_FIELDS if k in payload}
+def client_delta(delta: OrderDeltaV1) -> str:
+    """The delta as clients see it: the contract's fields (plus `instrument`), never the
+    `trader_id` it is routed by."""
+    fields = msgspec.to_builtins(delta)
+    del fields["trader_id"]
+    return _encoder.encode(fields).decode()

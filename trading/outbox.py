@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import msgspec
+
+from contracts import ledger, trading, venue
+from contracts.registry import Payload, check, convert, struct_of
 from infra.store.api import Transaction
 from infra.store.keys import Subspace, versionstamp
 from trading import codec
@@ -24,14 +28,15 @@ SIGNAL = ROOT.pack(("signal",))  # bumped by every transaction that writes a mes
 MARK = ROOT["mark"]  # (publisher, topic, partition) -> last offset Kafka acknowledged
 REPLAY = ROOT["replay"]  # (publisher) -> Replay, while the events are published again
 
-# Topics: part of the public contract (DESIGN.md "Messages").
-ORDER_EVENTS = "evt.trading.order.v1"
-FILL_EVENTS = "evt.trading.fill.v1"
-LEDGER_EVENTS = "evt.ledger.entry.v1"
-PLACE_COMMAND = "cmd.venue.place.v1"
-CANCEL_COMMAND = "cmd.venue.cancel.v1"
-EXECUTION_REPORTS = "evt.venue.execution.report.v1"
-EXECUTION_REPORTS_DLQ = "evt.venue.execution.report.v1.dlq"
+# Topics: part of the public contract (DESIGN.md "Messages"); each one's struct is in
+# contracts/ (contracts.registry.TOPICS).
+ORDER_EVENTS = trading.ORDER
+FILL_EVENTS = trading.FILL
+LEDGER_EVENTS = ledger.ENTRY
+PLACE_COMMAND = venue.PLACE
+CANCEL_COMMAND = venue.CANCEL
+EXECUTION_REPORTS = venue.EXECUTION_REPORT
+EXECUTION_REPORTS_DLQ = venue.EXECUTION_REPORT_DLQ
 
 
 @dataclass(frozen=True)
@@ -39,14 +44,20 @@ class OutboxMessage:
     """One message to publish; `key` is the order id so one order's messages stay in order.
 
     Commands go to the Celery queue in `destination` (venue.<VENUE>); events to Kafka `topic`.
+    `payload` is the topic's contract struct (plain dicts are converted to it, and checked);
+    `Outbox.write` checks it again as a consumer would decode it, so a message that breaks its
+    contract is never written (contracts.registry.Refused, raised in the transaction).
     """
 
     message_id: str
     topic: str
     key: str
-    payload: dict[str, Any]
+    payload: Payload
     created_at: datetime
     destination: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "payload", convert(self.topic, self.payload))
 
     @property
     def is_command(self) -> bool:
@@ -61,6 +72,7 @@ class Outbox:
     written: list[OutboxMessage] = field(default_factory=list)
 
     def write(self, message: OutboxMessage) -> None:
+        check(message.topic, message.payload)
         key = MESSAGES.pack_with_versionstamp((versionstamp(self.tr),))
         self.tr.set_versionstamped_key(key, codec.encode(message))
         if not self.written:
@@ -76,7 +88,26 @@ def read_after(
     begin = after + b"\x00" if after else rng.start
     end = through + b"\x00" if through else rng.stop
     rows = tr.get_range(begin, end, limit=limit)
-    return [(k, codec.decode(v, OutboxMessage)) for k, v in rows]
+    return [(k, _row_message(v)) for k, v in rows]
+
+
+class _Row(msgspec.Struct, frozen=True):
+    """An outbox row as stored: the payload is decoded as its topic's struct (`_row_message`)."""
+
+    message_id: str
+    topic: str
+    key: str
+    payload: msgspec.Raw
+    created_at: datetime
+    destination: str = ""
+
+
+def _row_message(data: bytes) -> OutboxMessage:
+    row = codec.decode(data, _Row)
+    payload: Any = msgspec.json.decode(row.payload, type=struct_of(row.topic))
+    return OutboxMessage(
+        row.message_id, row.topic, row.key, payload, row.created_at, row.destination
+    )
 
 
 def prune(tr: Transaction, published_through: bytes | None, before: datetime, limit: int) -> int:

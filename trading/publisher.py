@@ -18,8 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import msgspec
-
+from contracts import registry
 from infra.store.api import Database, Transaction, run
 from trading import codec
 from trading import outbox as ob
@@ -36,15 +35,13 @@ class Lease:
 
 
 def envelope(message: ob.OutboxMessage) -> bytes:
-    """The wire form of every event and command."""
-    return msgspec.json.encode(
-        {
-            "message_id": message.message_id,
-            "type": message.topic,
-            "key": message.key,
-            "created_at": message.created_at.isoformat(),
-            "payload": message.payload,
-        }
+    """The wire form of every event and command (contracts.registry: the envelope)."""
+    return registry.encode(
+        message.topic,
+        message_id=message.message_id,
+        key=message.key,
+        created_at=message.created_at,
+        payload=message.payload,
     )
 
 

@@ -1,10 +1,19 @@
-"""The contract's shapes (DESIGN.md "Public contract"): order snapshot, order delta, fill."""
+"""The contract's shapes (DESIGN.md "Public contract"): order snapshot, order delta, fill.
+
+The snapshot and the REST fill are the edge-api's; the delta and the fill event are built here
+as their contract structs (contracts/trading.py), from the same values.
+"""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from trading.domain.money import display
+import msgspec
+
+from contracts.trading import AttemptV1, FillV1, LastFillV1, OrderDeltaV1
+from contracts.values import time_text
+from trading.domain.money import display, normalized
 from trading.domain.orders import Attempt, Fill, Order
 
 
@@ -59,28 +68,48 @@ def fill_view(fill: Fill, *, instrument: str, side: str) -> dict[str, Any]:
     }
 
 
-def order_delta(order: Order, last_fill: Fill | None = None) -> dict[str, Any]:
-    """What the ws-gateway pushes as {"type": "order.delta", ...}, plus the trader to route to."""
-    delta: dict[str, Any] = {
-        "type": "order.delta",
-        "order_id": order.order_id,
-        "trader_id": order.trader_id,
-        "seq": order.seq,
-        "state": order.state.value,
-        "instrument": order.instrument,
-        "quantity": display(order.quantity),
-        "filled_quantity": display(order.filled_quantity),
-        "remaining_quantity": display(order.remaining_quantity),
-        "average_price": display(order.average_price),
-        "attempts": [attempt_view(a) for a in order.attempts],
-        "updated_at": order.updated_at.isoformat(),
-    }
-    if last_fill is not None:
-        delta["last_fill"] = {
-            "fill_id": last_fill.fill_id,
-            "attempt_id": last_fill.attempt_id,
-            "venue": last_fill.venue,
-            "quantity": display(last_fill.quantity),
-            "price": display(last_fill.price),
-        }
-    return delta
+def fill_event(fill: Fill, *, instrument: str, side: str, trader_id: str) -> FillV1:
+    """The fill as evt.trading.fill.v1 carries it: the REST fill and its trader."""
+    return FillV1(**fill_view(fill, instrument=instrument, side=side), trader_id=trader_id)
+
+
+def order_delta(order: Order, last_fill: Fill | None = None) -> OrderDeltaV1:
+    """evt.trading.order.v1: what the ws-gateway pushes as {"type": "order.delta", ...}, plus
+    the trader to route to."""
+    return OrderDeltaV1(
+        order_id=order.order_id,
+        trader_id=order.trader_id,
+        seq=order.seq,
+        state=order.state.value,  # the same names (test_contracts)
+        instrument=order.instrument,
+        quantity=_amount(order.quantity),
+        filled_quantity=_amount(order.filled_quantity),
+        remaining_quantity=_amount(order.remaining_quantity),
+        average_price=display(order.average_price),
+        attempts=[
+            AttemptV1(
+                attempt_id=a.attempt_id,
+                venue=a.venue,
+                quantity=_amount(a.quantity),
+                filled_quantity=_amount(a.filled_quantity),
+                state=a.state.value,
+            )
+            for a in order.attempts
+        ],
+        updated_at=time_text(order.updated_at),
+        last_fill=msgspec.UNSET if last_fill is None else _last_fill(last_fill),
+    )
+
+
+def _last_fill(fill: Fill) -> LastFillV1:
+    return LastFillV1(
+        fill_id=fill.fill_id,
+        attempt_id=fill.attempt_id,
+        venue=fill.venue,
+        quantity=_amount(fill.quantity),
+        price=_amount(fill.price),
+    )
+
+
+def _amount(value: Decimal) -> str:
+    return format(normalized(value), "f")

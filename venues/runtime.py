@@ -11,15 +11,15 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from typing import Any
+from datetime import UTC, datetime
 
-import msgspec
 from django.conf import settings
 
+from contracts import registry
+from contracts.venue import EXECUTION_REPORT, ExecutionReportV1
 from infra.bus import kafka
 from infra.store import database
 from infra.store.api import run
-from trading.outbox import EXECUTION_REPORTS
 from trading.services.reference import set_venue_state
 from venues.adapters.fix.adapter import FixAdapter
 from venues.adapters.fix.wiring import make_fix_adapter, parse_address
@@ -41,7 +41,7 @@ def report_producer() -> kafka.RecreatingProducer:
     global _producer
     with _lock:
         if _producer is None:
-            kafka.ensure_topics([EXECUTION_REPORTS])
+            kafka.ensure_topics([EXECUTION_REPORT])
             _producer = kafka.RecreatingProducer(config={"message.timeout.ms": REPORT_TIMEOUT_MS})
         return _producer
 
@@ -55,17 +55,24 @@ def reset() -> None:
     fix_adapter.cache_clear()
 
 
-def emit_report(report: dict[str, Any]) -> None:
-    """Produce one normalized report, keyed by order id so one order's reports stay in order."""
-    value = msgspec.json.encode(report)
+def emit_report(report: ExecutionReportV1) -> None:
+    """Produce one normalized report in its envelope, keyed by order id so one order's reports
+    stay in order."""
+    value = registry.encode(
+        EXECUTION_REPORT,
+        message_id=report.message_id,
+        key=report.order_id,
+        created_at=datetime.now(UTC),
+        payload=report,
+    )
     for _ in range(3):
         producer = report_producer()
         try:
             producer.produce(
-                EXECUTION_REPORTS,
-                key=report["order_id"].encode(),
+                EXECUTION_REPORT,
+                key=report.order_id.encode(),
                 value=value,
-                headers={"message_id": report["message_id"].encode()},
+                headers={"message_id": report.message_id.encode()},
             )
             return
         except BufferError:
@@ -139,7 +146,7 @@ def adapter(venue: str) -> SimAdapter | FixAdapter:
 
 @functools.cache
 def sim_adapter(venue: str) -> SimAdapter:
-    def emit_now(report: dict[str, Any]) -> None:
+    def emit_now(report: ExecutionReportV1) -> None:
         emit_report(report)
         flush_reports()
 

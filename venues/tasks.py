@@ -1,6 +1,10 @@
 """Celery tasks of the venue pools (queue venue.<VENUE>): thin, they check the store and call
 the adapter.
 
+Each task's one argument is its command's envelope as JSON text (contracts/venue.py:
+cmd.venue.place.v1, cmd.venue.cancel.v1); one that breaks its contract is refused (logged,
+never retried).
+
 Delivery: at least once (acks late, a short visibility timeout). Each command first checks in
 the store that its attempt is still live; a place is sent only before its send deadline
 (venues/recovery/timing.py) and a redelivered one is asked about at the venue first; a cancel
@@ -9,13 +13,15 @@ the venue does not know yet is retried until the attempt can no longer be placed
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from celery import shared_task
 
+from contracts import registry
+from contracts.envelope import Refused
+from contracts.venue import CANCEL, PLACE, CancelAttemptV1, PlaceAttemptV1
 from infra.store import database
 from infra.store.api import run
 from venues import runtime
@@ -29,40 +35,52 @@ log = logging.getLogger(__name__)
 CANCEL_RETRIES = 60
 
 
-def _command(envelope: str) -> dict[str, Any]:
-    payload: dict[str, Any] = json.loads(envelope)["payload"]
-    return payload
+class _Refused(Exception):
+    """The command is not what its contract says: it is refused, never retried."""
+
+
+def _command(topic: str, envelope: str) -> Any:
+    """The command's payload struct (contracts/venue.py), decoded and validated."""
+    try:
+        return registry.decode(topic, envelope).payload
+    except Refused as error:
+        log.error("refused a command: %s", error)
+        raise _Refused(str(error)) from None
 
 
 @shared_task(name="venues.place_attempt", acks_late=True)
 def place_attempt(envelope: str) -> str:
-    command = _command(envelope)
+    try:
+        command: PlaceAttemptV1 = _command(PLACE, envelope)
+    except _Refused as error:
+        return f"refused: {error}"
     db = database()
-    attempt = run(db, lambda tr: live_attempt(tr, command["order_id"], command["attempt_id"]))
+    attempt = run(db, lambda tr: live_attempt(tr, command.order_id, command.attempt_id))
     if attempt is None:
         return "skipped: the attempt ended or is unknown"
     now = datetime.now(UTC)
-    again = run(db, lambda tr: start_place(tr, command["venue"], command["client_order_id"], now))
-    return runtime.adapter(command["venue"]).place(
+    again = run(db, lambda tr: start_place(tr, command.venue, command.client_order_id, now))
+    return runtime.adapter(command.venue).place(
         command, send_before=send_deadline(attempt.created_at), ask_first=again
     )
 
 
 @shared_task(name="venues.cancel_attempt", bind=True, acks_late=True, max_retries=CANCEL_RETRIES)
 def cancel_attempt(self: Any, envelope: str) -> str:
-    command = _command(envelope)
-    attempt = run(
-        database(), lambda tr: live_attempt(tr, command["order_id"], command["attempt_id"])
-    )
+    try:
+        command: CancelAttemptV1 = _command(CANCEL, envelope)
+    except _Refused as error:
+        return f"refused: {error}"
+    attempt = run(database(), lambda tr: live_attempt(tr, command.order_id, command.attempt_id))
     if attempt is None:
         return "skipped: the attempt ended or is unknown"
     try:
-        return runtime.adapter(command["venue"]).cancel(command)
+        return runtime.adapter(command.venue).cancel(command)
     except CancelNotDelivered as error:
         if self.request.retries < CANCEL_RETRIES:
             raise self.retry(countdown=min(0.5 * 2**self.request.retries, 10)) from error
         # Reconciliation still learns the attempt's end from the venue; we stop asking.
-        log.error("cancel of %s never delivered: %s", command["client_order_id"], error)
+        log.error("cancel of %s never delivered: %s", command.client_order_id, error)
         return "undelivered"
     except CancelTooEarly as error:
         unplaceable_at = attempt.created_at + timedelta(seconds=NOT_PLACED_AFTER_S)
@@ -70,7 +88,7 @@ def cancel_attempt(self: Any, envelope: str) -> str:
             raise self.retry(countdown=1.0) from error
         # Past its send deadline the venue will never see it: nothing can fill, it ends here.
         runtime.emit_report(
-            synthetic_report(command["venue"], command["client_order_id"], "canceled", str(error))
+            synthetic_report(command.venue, command.client_order_id, "canceled", str(error))
         )
         runtime.flush_reports()
         return "canceled-unseen"

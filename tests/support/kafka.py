@@ -106,11 +106,12 @@ class EnvelopeWriter:
         self,
         topic: str,
         key: str,
-        payload: dict[str, Any],
+        payload: Any,
         message_id: str,
         partition: int | None = None,
     ) -> None:
-        """Queue one envelope (`flush` sends what is queued and fails on any refusal)."""
+        """Queue one envelope (`flush` sends what is queued and fails on any refusal); the
+        payload is the topic's contract struct, or plain dicts checked against it."""
         message = OutboxMessage(message_id, topic, key, payload, datetime.now(UTC))
         self._producer.produce(
             topic,

@@ -1,4 +1,8 @@
-"""The normalized execution report, as adapters put it on evt.venue.execution.report.v1."""
+"""The execution report as the domain applies it (exact decimals, aware times).
+
+Its wire form is `contracts.venue.ExecutionReportV1` (evt.venue.execution.report.v1); ingest
+turns one into the other (`trading.ingest.to_domain`).
+"""
 
 from __future__ import annotations
 

@@ -15,6 +15,8 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+from contracts.ledger import EntryV1
+from contracts.registry import build
 from infra.store.api import Transaction
 from ledger import journal
 from ledger.domain.entries import fill_entry
@@ -25,7 +27,7 @@ from trading.domain.orders import Fill, Order, Side
 from trading.domain.reports import ExecType, ExecutionReport, rule_violation
 from trading.repository import Repository
 from trading.services.working import work
-from trading.snapshots import fill_view
+from trading.snapshots import fill_event
 from trading.uow import UnitOfWork, joined
 
 
@@ -116,10 +118,9 @@ def _book_fill(
             message_id=f"{fill.fill_id}:fill",
             topic=ob.FILL_EVENTS,
             key=order.order_id,
-            payload={
-                **fill_view(fill, instrument=order.instrument, side=order.side.value),
-                "trader_id": order.trader_id,
-            },
+            payload=fill_event(
+                fill, instrument=order.instrument, side=order.side.value, trader_id=order.trader_id
+            ),
             created_at=now,
         )
     )
@@ -134,20 +135,23 @@ def _book_fill(
     )
 
 
-def entry_payload(entry: Any) -> dict[str, Any]:
+def entry_payload(entry: Any) -> EntryV1:
     """A journal entry as evt.ledger.entry.v1 carries it (amounts in minor units and decimals)."""
-    return {
-        "entry_id": entry.entry_id,
-        "kind": entry.kind,
-        "order_id": entry.order_id,
-        "memo": entry.memo,
-        "reverses": entry.reverses,
-        "created_at": entry.created_at.isoformat(),
-        "postings": [
-            {"account": p.account, "asset": p.asset, "amount_minor": p.amount}
-            for p in entry.postings
-        ],
-    }
+    return build(
+        EntryV1,
+        {
+            "entry_id": entry.entry_id,
+            "kind": entry.kind,
+            "order_id": entry.order_id,
+            "memo": entry.memo,
+            "reverses": entry.reverses,
+            "created_at": entry.created_at.isoformat(),
+            "postings": [
+                {"account": p.account, "asset": p.asset, "amount_minor": p.amount}
+                for p in entry.postings
+            ],
+        },
+    )
 
 
 def _record(repo: Repository, report: ExecutionReport, outcome: Outcome, now: datetime) -> None:

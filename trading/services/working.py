@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from contracts.registry import build
+from contracts.venue import CancelAttemptV1, PlaceAttemptV1
 from ledger import journal
 from trading import outbox as ob
 from trading.domain.instruments import Instrument
@@ -126,19 +128,25 @@ def _command(
 ) -> ob.OutboxMessage:
     """A command for the attempt's venue pool (queue venue.<VENUE>), keyed by the order."""
     action = "place" if topic == ob.PLACE_COMMAND else "cancel"
+    kind: type[PlaceAttemptV1] | type[CancelAttemptV1] = (
+        PlaceAttemptV1 if action == "place" else CancelAttemptV1
+    )
     return ob.OutboxMessage(
         message_id=f"{order.order_id}:{attempt.attempt_id}:{action}",
         topic=topic,
         key=order.order_id,
         destination=f"venue.{attempt.venue}",
         created_at=now,
-        payload={
-            "order_id": order.order_id,
-            "attempt_id": attempt.attempt_id,
-            "client_order_id": order.venue_client_order_id(attempt),
-            "venue": attempt.venue,
-            **details,
-        },
+        payload=build(
+            kind,
+            {
+                "order_id": order.order_id,
+                "attempt_id": attempt.attempt_id,
+                "client_order_id": order.venue_client_order_id(attempt),
+                "venue": attempt.venue,
+                **details,
+            },
+        ),
     )
 
 

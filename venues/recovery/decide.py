@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
+from contracts.venue import ExecType, ExecutionReportV1
 from trading.domain.money import display
 
 ENDED_AT_VENUE = {"expired", "canceled", "rejected"}
@@ -44,7 +47,7 @@ class VenueAnswer:
 
 def decide(
     attempt: LiveAttempt, answer: VenueAnswer | None, not_placed_after_s: float
-) -> tuple[str, list[dict[str, Any]]]:
+) -> tuple[str, list[ExecutionReportV1]]:
     """(what we found, the normalized reports to emit) for one live attempt."""
     if answer is None:
         return "venue-unavailable", []
@@ -60,19 +63,19 @@ def decide(
     body = answer.body
     status = str(body.get("status"))
     cum = Decimal(str(body.get("cum_qty", "0")))
-    reports: list[dict[str, Any]] = []
+    reports: list[ExecutionReportV1] = []
     if cum > attempt.filled_quantity:
         reports.extend(_trades(attempt, body))
     if status in WORKING_AT_VENUE and attempt.state == "pending":
         reports.append(_report(attempt, "new", "new", cum, leaves=body.get("leaves_qty")))
     if status in ENDED_AT_VENUE and not attempt.end_known:
-        reports.append(_report(attempt, status, status, cum, reason=body.get("reason")))
+        reports.append(_report(attempt, status, status, cum, reason=body.get("reason")))  # type: ignore[arg-type]
     if not reports:
         return "in-step", []
     return ("ended-at-venue" if status in ENDED_AT_VENUE | {"filled"} else "working"), reports
 
 
-def _trades(attempt: LiveAttempt, body: dict[str, Any]) -> list[dict[str, Any]]:
+def _trades(attempt: LiveAttempt, body: dict[str, Any]) -> list[ExecutionReportV1]:
     """One trade report per venue fill, in the venue's order, with the running cum quantity."""
     quantity = Decimal(str(body.get("quantity", "0")))
     cum = Decimal(0)
@@ -80,12 +83,12 @@ def _trades(attempt: LiveAttempt, body: dict[str, Any]) -> list[dict[str, Any]]:
     for fill in body.get("fills", []):
         qty = Decimal(str(fill["qty"]))
         cum += qty
-        report = _report(attempt, "trade", f"fill:{fill['venue_fill_id']}", cum)
-        report.update(
-            leaves_quantity=display(max(quantity - cum, Decimal(0))),
-            last_quantity=display(qty),
-            last_price=display(Decimal(str(fill["price"]))),
-            fee=display(Decimal(str(fill.get("fee", "0")))),
+        report = msgspec.structs.replace(
+            _report(attempt, "trade", f"fill:{fill['venue_fill_id']}", cum),
+            leaves_quantity=_text(max(quantity - cum, Decimal(0))),
+            last_quantity=_text(qty),
+            last_price=_text(Decimal(str(fill["price"]))),
+            fee=_text(Decimal(str(fill.get("fee", "0")))),
             fee_asset=str(fill.get("fee_asset", "")),
             venue_fill_id=str(fill["venue_fill_id"]),
             transact_time=fill.get("ts"),
@@ -96,23 +99,25 @@ def _trades(attempt: LiveAttempt, body: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _report(
     attempt: LiveAttempt,
-    exec_type: str,
+    exec_type: ExecType,
     what: str,
     cum: Decimal,
     *,
     reason: str | None = None,
     leaves: object = "0",
-) -> dict[str, Any]:
-    exec_id = f"reconcile:{attempt.client_order_id}:{what}"
-    return {
-        "message_id": f"{attempt.venue}:{exec_id}",
-        "venue": attempt.venue,
-        "exec_id": exec_id,
-        "order_id": attempt.order_id,
-        "attempt_id": attempt.attempt_id,
-        "exec_type": exec_type,
-        "cum_quantity": display(cum),
-        "leaves_quantity": str(leaves or "0"),
-        "reason": reason,
-        "raw": {"source": "reconciliation", "found": what},
-    }
+) -> ExecutionReportV1:
+    return ExecutionReportV1(
+        venue=attempt.venue,
+        exec_id=f"reconcile:{attempt.client_order_id}:{what}",
+        order_id=attempt.order_id,
+        attempt_id=attempt.attempt_id,
+        exec_type=exec_type,
+        cum_quantity=_text(cum),
+        leaves_quantity=str(leaves or "0"),
+        reason=reason,
+        raw={"source": "reconciliation", "found": what},
+    )
+
+
+def _text(value: Decimal) -> str:
+    return display(value) or "0"

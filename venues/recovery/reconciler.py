@@ -13,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, Protocol
+from typing import Protocol
 
+from contracts.venue import ExecutionReportV1
 from infra.store.api import Database, Transaction, run
 from trading.repository import Repository
 from venues.adapters.sim.client import Answer, OutcomeUnknown, VenueUnavailable
@@ -78,7 +79,7 @@ class Reconciler:
         self,
         db: Database,
         client: OrderStatusSource,
-        emit: Callable[[dict[str, Any]], None],
+        emit: Callable[[ExecutionReportV1], None],
         flush: Callable[[], None],
         not_placed_after_s: float = NOT_PLACED_AFTER_S,
     ) -> None:

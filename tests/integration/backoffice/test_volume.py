@@ -18,7 +18,7 @@ from infra.store.api import run
 from tests.integration.backoffice.conftest import Seed, place, user_in
 from tests.support.reports import NOW, report
 from trading.services.execution import apply_execution_report
-from trading.snapshots import fill_view, order_delta
+from trading.snapshots import fill_event, order_delta
 
 
 def events_of(db) -> list[ev.Event]:
@@ -28,9 +28,10 @@ def events_of(db) -> list[ev.Event]:
         order = item.order
         found.append(ev.order_event(order_delta(order), order.created_at))
         for fill in item.fills:
-            view = fill_view(fill, instrument=order.instrument, side=order.side.value)
-            view["trader_id"] = order.trader_id
-            found.append(ev.fill_event(view, item.booked_at[fill.fill_id]))
+            event = fill_event(
+                fill, instrument=order.instrument, side=order.side.value, trader_id=order.trader_id
+            )
+            found.append(ev.fill_event(event, item.booked_at[fill.fill_id]))
     return found
 
 

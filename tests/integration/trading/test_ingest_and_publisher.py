@@ -7,7 +7,6 @@ import threading
 import uuid
 from decimal import Decimal
 
-import msgspec
 from confluent_kafka import TopicPartition
 
 from infra.bus import kafka
@@ -15,7 +14,7 @@ from infra.bus.consume import ConsumerSpec, consume
 from infra.bus.sinks import KafkaEventSink
 from infra.store.api import run
 from tests.support.platform import eventually
-from tests.support.reports import NOW, report
+from tests.support.reports import NOW, report, wire
 from tests.support.store import TRADER
 from trading import ingest, outbox
 from trading.publisher import Publisher
@@ -46,25 +45,6 @@ def read_topic(topic: str, expected: int, key_prefix: bytes = b"", timeout_s: fl
     finally:
         consumer.close()
     return got
-
-
-def wire(rep) -> bytes:
-    fields = {
-        "message_id": rep.message_id,
-        "venue": rep.venue,
-        "exec_id": rep.exec_id,
-        "order_id": rep.order_id,
-        "attempt_id": rep.attempt_id,
-        "exec_type": rep.exec_type.value,
-        "cum_quantity": str(rep.cum_quantity),
-        "leaves_quantity": str(rep.leaves_quantity),
-        "last_quantity": str(rep.last_quantity),
-        "last_price": str(rep.last_price),
-        "fee": str(rep.fee),
-        "fee_asset": rep.fee_asset,
-        "venue_fill_id": rep.venue_fill_id,
-    }
-    return msgspec.json.encode(fields)
 
 
 def test_ingest_applies_reports_and_dead_letters_what_it_cannot_parse(seeded_db, kafka_bootstrap):
@@ -139,5 +119,5 @@ def test_publisher_moves_the_outbox_to_kafka_once_per_id_and_a_standby_takes_ove
     ids = [d["message_id"] for d in deltas]
     assert len(ids) == len(set(ids)) == 4
     assert {d["key"] for d in deltas} == {"O-pub-0", "O-pub-1", "O-pub-2", "O-pub-late"}
-    assert [c.payload["attempt_id"] for c in commands] == ["EA-1"] * 4
+    assert [c.payload.attempt_id for c in commands] == ["EA-1"] * 4
     assert {c.destination for c in commands} == {"venue.SIM-A"}

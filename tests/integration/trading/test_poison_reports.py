@@ -10,7 +10,6 @@ import threading
 import uuid
 from decimal import Decimal
 
-import msgspec
 import pytest
 from confluent_kafka import TopicPartition
 
@@ -18,31 +17,11 @@ from infra.bus import kafka
 from infra.bus.consume import ConsumerSpec, consume
 from infra.store.api import run
 from tests.support.platform import eventually
-from tests.support.reports import NOW, report
+from tests.support.reports import NOW, report, wire
 from tests.support.store import TRADER
 from trading import ingest
 from trading.repository import Repository
 from trading.services.place import PlaceOrder, place_order
-
-
-def wire(rep, **extra) -> bytes:
-    fields = {
-        "message_id": rep.message_id,
-        "venue": rep.venue,
-        "exec_id": rep.exec_id,
-        "order_id": rep.order_id,
-        "attempt_id": rep.attempt_id,
-        "exec_type": rep.exec_type.value,
-        "cum_quantity": str(rep.cum_quantity),
-        "leaves_quantity": str(rep.leaves_quantity),
-        "last_quantity": str(rep.last_quantity),
-        "last_price": str(rep.last_price),
-        "fee": str(rep.fee),
-        "fee_asset": rep.fee_asset,
-        "venue_fill_id": rep.venue_fill_id,
-        **extra,
-    }
-    return msgspec.json.encode(fields)
 
 
 def place(seeded_db, order_id: str) -> None:

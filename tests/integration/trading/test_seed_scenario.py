@@ -86,9 +86,9 @@ def test_outbox_holds_every_event_once_in_commit_order(seeded_db):
     ids = [m.message_id for _, m in rows]
     assert len(ids) == len(set(ids))
     mine = [m for _, m in rows if m.key == order.order_id]
-    deltas = [m.payload["seq"] for m in mine if m.topic == outbox.ORDER_EVENTS]
+    deltas = [m.payload.seq for m in mine if m.topic == outbox.ORDER_EVENTS]
     assert deltas == [1, 2, 3, 4]
-    places = [m.payload["attempt_id"] for m in mine if m.topic == outbox.PLACE_COMMAND]
+    places = [m.payload.attempt_id for m in mine if m.topic == outbox.PLACE_COMMAND]
     assert places == ["EA-1", "EA-2"]
     assert [m.destination for m in mine if m.topic == outbox.PLACE_COMMAND] == [
         "venue.SIM-A",
@@ -122,7 +122,7 @@ def test_a_batch_of_reports_in_one_transaction_keeps_every_message_in_order(seed
     rows = run(seeded_db, lambda tr: outbox.read_after(tr, None, 1000))
     for order in (first, second):
         seqs = [
-            m.payload["seq"]
+            m.payload.seq
             for _, m in rows
             if m.key == order.order_id and m.topic == outbox.ORDER_EVENTS
         ]

@@ -3,21 +3,21 @@ the live attempts and feeds what the venue says: the real store and the real sim
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import msgspec
 import pytest
 
 from infra.store.api import run
 from tests.integration.simulator.support import running_simulator
+from tests.support.reports import wire
 from tests.support.store import TRADER
+from trading import publisher
 from trading.ingest import parse_report
 from trading.repository import Repository
 from trading.services.execution import apply_execution_report
 from trading.services.place import PlaceOrder, place_order
-from trading.services.working import place_command
+from trading.services.working import cancel_command, place_command
 from venues import runtime, tasks
 from venues.adapters.sim.client import VenueClient
 from venues.recovery import reconciler as reconciler_module
@@ -41,13 +41,17 @@ def new_order(seeded_db, n: int, now: datetime) -> str:
     return run(seeded_db, lambda tr: place_order(tr, command, now)).order.order_id
 
 
-def envelope(seeded_db, order_id: str) -> str:
+def envelope(seeded_db, order_id: str, *, cancel: bool = False) -> str:
+    """The command's envelope as the outbox publisher's command sink sends it."""
+
     def build(tr):
         repo = Repository(tr)
         order = repo.order(order_id)
+        if cancel:
+            return cancel_command(order, order.attempts[-1], NOW())
         return place_command(order, order.attempts[-1], repo.instrument(order.instrument), NOW())
 
-    return json.dumps({"payload": run(seeded_db, build).payload})
+    return publisher.envelope(run(seeded_db, build)).decode()
 
 
 def NOW() -> datetime:  # noqa: N802 - read like a constant
@@ -75,16 +79,17 @@ def test_a_place_past_its_send_deadline_is_not_sent(seeded_db, simulator):
 def test_a_command_for_an_ended_attempt_does_not_touch_the_venue(seeded_db, simulator):
     order_id = new_order(seeded_db, 3, NOW())
     command = envelope(seeded_db, order_id)
+    cancel = envelope(seeded_db, order_id, cancel=True)
     [end] = reconcile(seeded_db, simulator, not_placed_after_s=0)  # ends it as not placed
-    assert end["exec_type"] == "rejected"
+    assert end.exec_type == "rejected"
     apply(seeded_db, [end])
     assert tasks.place_attempt.run(command).startswith("skipped")
-    assert tasks.cancel_attempt.run(command).startswith("skipped")
+    assert tasks.cancel_attempt.run(cancel).startswith("skipped")
     assert venue_order(simulator, order_id).status_code == 404
 
 
 def reconcile(seeded_db, simulator, not_placed_after_s=30.0):
-    fed: list[dict] = []
+    fed: list = []
     client = VenueClient(simulator, "SIM-A")
     Reconciler(seeded_db, client, fed.append, lambda: None, not_placed_after_s).run_once()
     client.close()
@@ -93,7 +98,7 @@ def reconcile(seeded_db, simulator, not_placed_after_s=30.0):
 
 def apply(seeded_db, reports):
     for report in reports:
-        parsed = parse_report(msgspec.json.encode(report))
+        parsed = parse_report(wire(report))
         run(seeded_db, lambda tr, r=parsed: apply_execution_report(tr, r, NOW()))
 
 
@@ -106,7 +111,7 @@ def test_reconciliation_pages_through_live_attempts_and_ends_them_exactly_once(
     for order_id in at_venue:
         assert tasks.place_attempt.run(envelope(seeded_db, order_id)) == "sent"
     first = reconcile(seeded_db, simulator, not_placed_after_s=0)
-    assert sorted({r["order_id"] for r in first}) == sorted(ids)
+    assert sorted({r.order_id for r in first}) == sorted(ids)
     apply(seeded_db, first)
     # A second round: no change.
     apply(seeded_db, reconcile(seeded_db, simulator, not_placed_after_s=0))

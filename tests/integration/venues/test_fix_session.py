@@ -17,11 +17,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
+import msgspec
 import pytest
 
+from contracts.venue import ExecutionReportV1, PlaceAttemptV1
 from infra.store.api import Database, run
 from tests.integration.simulator.support import ROOT, free_port, running_simulator
 from tests.support.platform import eventually
@@ -29,6 +31,11 @@ from trading.repository import Repository
 from venues.adapters.fix.adapter import FixAdapter
 from venues.adapters.fix.session import SEQ, stored_seqs
 from venues.adapters.fix.wiring import make_fix_adapter
+
+
+def as_sent(report: ExecutionReportV1) -> dict[str, Any]:
+    """A report as its fields, and the envelope's id it goes out with."""
+    return {**msgspec.to_builtins(report), "message_id": report.message_id}
 
 
 @dataclass
@@ -92,7 +99,7 @@ def start_worker(db: Database, venue: Venue, comp: str) -> Worker:
         "SIM-F",
         ("127.0.0.1", venue.fix_port),
         comp,
-        reports.append,
+        lambda report: reports.append(as_sent(report)),
         lambda: None,
         lambda r: None,
     )
@@ -111,17 +118,14 @@ def worker(seeded_db, venue, comp) -> Iterator[Worker]:
     running.thread.join(10)
 
 
-def place(worker: Worker, quantity: str, price: str, tif: str = "IOC") -> tuple[str, str]:
-    coid = f"O-fix-{uuid.uuid4().hex[:10]}:EA-1"
-    command = {
-        "client_order_id": coid,
-        "instrument": "BTC-USD",
-        "side": "buy",
-        "quantity": quantity,
-        "type": "limit",
-        "price": price,
-        "time_in_force": tif,
-    }
+def place(
+    worker: Worker, quantity: str, price: str, tif: Literal["IOC", "GTC", "DAY"] = "IOC"
+) -> tuple[str, str]:
+    order_id, attempt_id = f"O-fix-{uuid.uuid4().hex[:10]}", "EA-1"
+    coid = f"{order_id}:{attempt_id}"
+    command = PlaceAttemptV1(
+        order_id, attempt_id, coid, "SIM-F", "BTC-USD", "buy", quantity, "limit", price, tif
+    )
     return coid, worker.adapter.place(command)
 
 

@@ -72,19 +72,19 @@ def test_a_trade_report_becomes_the_platform_s_report_with_its_fill_id_and_fee()
         ]
     )
     report = parse_to_report("SIM-F", trade)
-    assert (report["order_id"], report["attempt_id"], report["exec_type"]) == (
+    assert (report.order_id, report.attempt_id, report.exec_type) == (
         "O1",
         "EA-2",
         "trade",
     )
-    assert (report["last_quantity"], report["last_price"], report["fee"]) == (
+    assert (report.last_quantity, report.last_price, report.fee) == (
         "1.8",
         "9990",
         "17.982",
     )
-    assert report["venue_fill_id"] == "SIM-F-F-x-000001"
-    assert report["message_id"] == "SIM-F:SIM-F-E-x-000002"
-    assert report["transact_time"] == "2025-01-02T03:04:05.123000+00:00"
+    assert report.venue_fill_id == "SIM-F-F-x-000001"
+    assert report.message_id == "SIM-F:SIM-F-E-x-000002"
+    assert report.transact_time == "2025-01-02T03:04:05.123000+00:00"
 
 
 def test_a_status_answer_reads_as_the_venue_order_reconciliation_decides_on():

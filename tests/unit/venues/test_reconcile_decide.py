@@ -1,5 +1,6 @@
 """Reconciliation's decision table: store attempt + age + venue answer -> reports to feed."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -45,7 +46,7 @@ F2 = ("F-2", "0.8", "9981")
 
 
 def kinds(reports):
-    return [(r["exec_type"], r["cum_quantity"], r.get("venue_fill_id")) for r in reports]
+    return [(r.exec_type, r.cum_quantity, r.venue_fill_id) for r in reports]
 
 
 @pytest.mark.parametrize(
@@ -100,25 +101,31 @@ def test_decision_table(store, answer, found, expected):
 def test_reports_are_deterministic_so_a_second_round_is_deduplicated():
     first = decide(attempt(), venue("expired", "1.2", [F1]), BOUND)[1]
     second = decide(attempt(), venue("expired", "1.2", [F1]), BOUND)[1]
-    assert [r["exec_id"] for r in first] == [r["exec_id"] for r in second]
-    assert len({r["exec_id"] for r in first}) == 2
+    assert [r.exec_id for r in first] == [r.exec_id for r in second]
+    assert len({r.exec_id for r in first}) == 2
     trade = first[0]
-    assert trade["message_id"] == f"SIM-A:{trade['exec_id']}"
-    assert (trade["last_quantity"], trade["last_price"], trade["fee"]) == ("1.2", "9980", "0.1")
-    assert trade["order_id"] == "O1" and trade["attempt_id"] == "EA-1"
+    assert trade.message_id == f"SIM-A:{trade.exec_id}"
+    assert (trade.last_quantity, trade.last_price, trade.fee) == ("1.2", "9980", "0.1")
+    assert trade.order_id == "O1" and trade.attempt_id == "EA-1"
 
 
 def test_not_placed_carries_a_clear_reason_and_what_the_store_applied():
     [report] = decide(attempt(age=BOUND + 5), NOT_FOUND, BOUND)[1]
-    assert report["reason"].startswith("not placed: SIM-A never received it")
-    assert report["cum_quantity"] == "0"
+    assert report.reason.startswith("not placed: SIM-A never received it")
+    assert report.cum_quantity == "0"
 
 
 def test_reports_decode_as_the_platform_s_execution_report():
-    import msgspec
-
+    from contracts import registry
     from trading.ingest import parse_report
 
     for report in decide(attempt(), venue("expired", "1.2", [F1]), BOUND)[1]:
-        parsed = parse_report(msgspec.json.encode(report))
-        assert parsed.venue == "SIM-A"
+        wire = registry.encode(
+            "evt.venue.execution.report.v1",
+            message_id=report.message_id,
+            key=report.order_id,
+            created_at=datetime.now(UTC),
+            payload=report,
+        )
+        parsed = parse_report(wire)
+        assert (parsed.venue, parsed.message_id) == ("SIM-A", report.message_id)

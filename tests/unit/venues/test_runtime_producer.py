@@ -7,6 +7,7 @@ import pytest
 from confluent_kafka import KafkaError, KafkaException
 
 from venues import runtime
+from venues.adapters.sim.parse import synthetic_report
 
 
 class DeadProducer:
@@ -38,7 +39,7 @@ def made(monkeypatch):
     runtime.reset()
 
 
-REPORT = {"order_id": "O1", "message_id": "m1"}
+REPORT = synthetic_report("SIM-A", "O1:EA-1", "rejected", "venue down")
 
 
 def test_a_send_refused_as_fatal_goes_again_on_a_new_producer(monkeypatch, made):

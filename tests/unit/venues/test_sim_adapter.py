@@ -10,11 +10,15 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from contracts.venue import CancelAttemptV1, ExecutionReportV1, PlaceAttemptV1
 from venues.adapters.sim.adapter import CancelNotDelivered, CancelTooEarly, SimAdapter
 from venues.adapters.sim.client import OutcomeUnknown, VenueClient, VenueUnavailable
 
 COID = "O-1:EA-1"
-COMMAND = {"client_order_id": COID, "instrument": "BTC-USD", "side": "buy", "quantity": "1"}
+COMMAND = PlaceAttemptV1(
+    "O-1", "EA-1", COID, "SIM-A", "BTC-USD", "buy", "1", "limit", "10000", "IOC"
+)  # fmt: skip
+CANCEL = CancelAttemptV1("O-1", "EA-1", COID, "SIM-A")
 Step = Callable[[httpx.Request], httpx.Response]
 
 
@@ -53,7 +57,7 @@ def client_of(venue: FakeVenue) -> VenueClient:
 class Adapter:
     def __init__(self, **steps: list[Step | int]) -> None:
         self.venue = FakeVenue(**steps)
-        self.emitted: list[dict] = []
+        self.emitted: list[ExecutionReportV1] = []
         self.downs: list[str] = []
         self.sim = SimAdapter(client_of(self.venue), self.emitted.append, self.downs.append)
 
@@ -106,18 +110,18 @@ def test_a_refused_order_is_reported_rejected_with_the_venue_s_answer():
     adapter = Adapter(post=[400])
     assert adapter.sim.place(COMMAND) == "rejected"
     [report] = adapter.emitted
-    assert (report["order_id"], report["attempt_id"], report["exec_type"]) == (
+    assert (report.order_id, report.attempt_id, report.exec_type) == (
         "O-1",
         "EA-1",
         "rejected",
     )
-    assert "400" in report["reason"]
+    assert "400" in report.reason
 
 
 def test_a_venue_that_is_down_rejects_a_first_send_but_not_a_redelivery():
     adapter = Adapter(post=[503])
     assert adapter.sim.place(COMMAND) == "down"
-    assert [r["exec_type"] for r in adapter.emitted] == ["rejected"] and adapter.downs
+    assert [r.exec_type for r in adapter.emitted] == ["rejected"] and adapter.downs
     redelivered = Adapter(get=[503])  # it may have arrived before the venue went down
     assert redelivered.sim.place(COMMAND, ask_first=True) == "unknown"
     assert redelivered.emitted == []
@@ -138,12 +142,12 @@ def test_a_place_past_its_send_deadline_is_not_sent():
 
 def test_a_cancel_tells_what_the_venue_answered():
     adapter = Adapter(delete=[200, 409, 404, 503, dropped])
-    assert adapter.sim.cancel(COMMAND) == "canceled"
-    assert adapter.sim.cancel(COMMAND) == "already-ended"
+    assert adapter.sim.cancel(CANCEL) == "canceled"
+    assert adapter.sim.cancel(CANCEL) == "already-ended"
     with pytest.raises(CancelTooEarly) as early:
-        adapter.sim.cancel(COMMAND)
+        adapter.sim.cancel(CANCEL)
     assert not isinstance(early.value, CancelNotDelivered)  # it is not yet at the venue
     for _ in range(2):  # down, or no answer: it may not have arrived
         with pytest.raises(CancelNotDelivered):
-            adapter.sim.cancel(COMMAND)
+            adapter.sim.cancel(CANCEL)
     assert adapter.venue.seen[0] == ("DELETE", f"/venues/SIM-A/orders/{COID}")

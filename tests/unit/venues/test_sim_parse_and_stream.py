@@ -4,11 +4,13 @@ the platform's), and the stream's handler emits them and moves its cursor only f
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 
-import msgspec
 import pytest
 
+from contracts import registry
+from contracts.venue import EXECUTION_REPORT, ExecutionReportV1
 from infra.store.api import run
 from trading.ingest import parse_report
 from trading.repository import Repository
@@ -22,6 +24,17 @@ from venues.adapters.sim.parse import (
 from venues.adapters.sim.stream import NewSession, VenueStream, stream_cursor
 
 EXEC_TYPES = ["new", "trade", "expired", "canceled", "rejected"]
+
+
+def on_the_wire(report: ExecutionReportV1) -> bytes:
+    """The report as the venue pool's producer writes it (venues.runtime.emit_report)."""
+    return registry.encode(
+        EXECUTION_REPORT,
+        message_id=report.message_id,
+        key=report.order_id,
+        created_at=datetime.now(UTC),
+        payload=report,
+    )
 
 
 def venue_report(seq: int = 1, exec_type: str = "trade", coid: str = "O-1:EA-1") -> str:
@@ -47,44 +60,36 @@ def venue_report(seq: int = 1, exec_type: str = "trade", coid: str = "O-1:EA-1")
 
 @pytest.mark.parametrize("exec_type", EXEC_TYPES)
 def test_every_exec_type_becomes_a_report_ingest_accepts(exec_type):
-    text = venue_report(exec_type=exec_type)
-    report = parse_to_report(decode_report(text), json.loads(text))
-    assert (report["order_id"], report["attempt_id"], report["exec_type"]) == (
-        "O-1",
-        "EA-1",
-        exec_type,
-    )
-    assert report["message_id"] == "SIM-A:E1"  # the venue's id: a resend is seen once
-    assert (report["cum_quantity"], report["last_price"], report["fee"]) == (
-        "1.2",
-        "9980",
-        "11.976",
-    )
-    parsed = parse_report(msgspec.json.encode(report))
-    assert parsed.order_id == "O-1"
+    raw = json.loads(venue_report(exec_type=exec_type))
+    report = parse_to_report(decode_report(raw), raw)
+    assert (report.order_id, report.attempt_id, report.exec_type) == ("O-1", "EA-1", exec_type)
+    assert report.message_id == "SIM-A:E1"  # the venue's id: a resend is seen once
+    assert (report.cum_quantity, report.last_price, report.fee) == ("1.2", "9980", "11.976")
+    parsed = parse_report(on_the_wire(report))
+    assert (parsed.order_id, parsed.message_id, parsed.raw) == ("O-1", "SIM-A:E1", raw)
 
 
 def test_an_unknown_exec_type_and_a_foreign_client_order_id_are_refused():
-    unknown = venue_report(exec_type="replaced")
+    unknown = json.loads(venue_report(exec_type="replaced"))
     with pytest.raises(ValueError, match="exec_type"):
-        parse_to_report(decode_report(unknown), json.loads(unknown))
-    foreign = venue_report(coid="someone-else")
+        parse_to_report(decode_report(unknown), unknown)
+    foreign = json.loads(venue_report(coid="someone-else"))
     with pytest.raises(ValueError, match="not a platform client order id"):
-        parse_to_report(decode_report(foreign), json.loads(foreign))
+        parse_to_report(decode_report(foreign), foreign)
 
 
 def test_the_adapter_s_own_report_is_one_message_however_often_it_is_written():
     one = synthetic_report("SIM-A", "O-1:EA-1", "rejected", "venue down")
     assert one == synthetic_report("SIM-A", "O-1:EA-1", "rejected", "venue down")
-    assert (one["order_id"], one["attempt_id"], one["leaves_quantity"]) == ("O-1", "EA-1", "0")
-    assert parse_report(msgspec.json.encode(one)).exec_type.value == "rejected"
+    assert (one.order_id, one.attempt_id, one.leaves_quantity) == ("O-1", "EA-1", "0")
+    assert parse_report(on_the_wire(one)).exec_type.value == "rejected"
     with pytest.raises(ValueError):
         synthetic_report("SIM-A", "no-attempt", "rejected", "x")
 
 
 def test_a_book_becomes_the_router_s_quote_and_an_empty_side_has_no_price():
     book = decode_book(
-        json.dumps({"seq": 7, "venue": "SIM-A", "instrument": "BTC-USD", "asks": [["9980", "1.5"]]})
+        {"seq": 7, "venue": "SIM-A", "instrument": "BTC-USD", "asks": [["9980", "1.5"]]}
     )
     quote = parse_to_quote(book)
     assert (quote.best_ask, quote.ask_size) == (Decimal("9980"), Decimal("1.5"))
@@ -93,7 +98,7 @@ def test_a_book_becomes_the_router_s_quote_and_an_empty_side_has_no_price():
 
 @pytest.fixture
 def handled(seeded_db):
-    emitted: list[dict] = []
+    emitted: list[ExecutionReportV1] = []
     flushes: list[int] = []
     stream = VenueStream(
         seeded_db, "ws://unused", "SIM-A", emitted.append, lambda: flushes.append(1)
@@ -110,7 +115,7 @@ def test_the_stream_emits_a_report_then_moves_its_cursor_only_forward(handled):
     stream.handle(json.dumps({"type": "hello", "session": "S1"}))
     assert cursor(stream) == ("S1", 0)
     stream.handle(venue_report(seq=5))
-    assert [r["exec_id"] for r in emitted] == ["E5"] and flushes  # flushed before the cursor
+    assert [r.exec_id for r in emitted] == ["E5"] and flushes  # flushed before the cursor
     assert cursor(stream) == ("S1", 5)
     stream.handle(venue_report(seq=3))  # a resend from before the cursor
     assert cursor(stream) == ("S1", 5)

@@ -12,6 +12,7 @@ from infra.store import open_database
 from infra.store.api import run
 from venues import runtime
 from venues.adapters.sim import stream as stream_module
+from venues.adapters.sim.parse import synthetic_report
 from venues.adapters.sim.stream import VenueStream
 from venues.recovery.heartbeat import STARTUP_GRACE_S, beats, dead_streams
 
@@ -63,7 +64,7 @@ def test_a_producer_that_hit_a_fatal_error_is_replaced(monkeypatch):
     monkeypatch.setattr(runtime.kafka, "producer", lambda **kw: made.pop(0))
     monkeypatch.setattr(runtime.kafka, "ensure_topics", lambda topics: None)
     runtime.reset()
-    report = {"order_id": "O1", "message_id": "m1"}
+    report = synthetic_report("SIM-A", "O1:EA-1", "rejected", "venue down")
     runtime.emit_report(report)  # refused by the dead producer: sent on a new one at once
     runtime.flush_reports()
     assert runtime.report_producer().recreated == 1

@@ -11,9 +11,10 @@ from celery.exceptions import Retry
 
 from infra.store.api import run
 from tests.support.store import TRADER
+from trading import publisher
 from trading.repository import Repository
 from trading.services.place import PlaceOrder, place_order
-from trading.services.working import place_command
+from trading.services.working import cancel_command, place_command
 from venues import runtime, tasks
 from venues.adapters.sim.adapter import CancelNotDelivered, CancelTooEarly
 
@@ -35,22 +36,24 @@ class FakeAdapter:
 
 @pytest.fixture
 def emitted(monkeypatch):
-    reports: list[dict] = []
+    reports: list = []
     monkeypatch.setattr(runtime, "emit_report", reports.append)
     monkeypatch.setattr(runtime, "flush_reports", lambda: None)
     return reports
 
 
-def envelope(seeded_db, created: datetime) -> str:
+def envelope(seeded_db, created: datetime, *, cancel: bool = False) -> str:
     command = PlaceOrder(TRADER, "O-task", "BTC-USD", "buy", "0.5", "10000")
     order_id = run(seeded_db, lambda tr: place_order(tr, command, created)).order.order_id
 
     def build(tr):
         repo = Repository(tr)
         order = repo.order(order_id)
+        if cancel:
+            return cancel_command(order, order.attempts[-1], created)
         return place_command(order, order.attempts[-1], repo.instrument(order.instrument), created)
 
-    return json.dumps({"payload": run(seeded_db, build).payload})
+    return publisher.envelope(run(seeded_db, build)).decode()  # as the command sink sends it
 
 
 def using(monkeypatch, adapter: FakeAdapter) -> FakeAdapter:
@@ -70,19 +73,34 @@ def test_a_redelivered_place_is_asked_about_first(seeded_db, monkeypatch):
 def test_a_cancel_the_venue_cannot_take_yet_is_retried(seeded_db, monkeypatch, emitted, error):
     using(monkeypatch, FakeAdapter(cancel_raises=error))
     with pytest.raises(Retry) as retried:
-        tasks.cancel_attempt.run(envelope(seeded_db, datetime.now(UTC)))
+        tasks.cancel_attempt.run(envelope(seeded_db, datetime.now(UTC), cancel=True))
     assert retried.value.__cause__ is error
     assert emitted == []
 
 
 def test_a_cancel_past_the_place_s_deadline_ends_the_attempt_here(seeded_db, monkeypatch, emitted):
     using(monkeypatch, FakeAdapter(cancel_raises=CancelTooEarly("never seen")))
-    command = envelope(seeded_db, datetime.now(UTC) - timedelta(minutes=5))
+    command = envelope(seeded_db, datetime.now(UTC) - timedelta(minutes=5), cancel=True)
     assert tasks.cancel_attempt.run(command) == "canceled-unseen"
     [report] = emitted
-    assert (report["attempt_id"], report["exec_type"]) == ("EA-1", "canceled")
+    assert (report.attempt_id, report.exec_type) == ("EA-1", "canceled")
+
+
+@pytest.mark.parametrize("task", [tasks.place_attempt, tasks.cancel_attempt])
+def test_a_command_that_breaks_its_contract_is_refused_with_its_reason(
+    seeded_db, monkeypatch, task
+):
+    adapter = using(monkeypatch, FakeAdapter())
+    good = json.loads(envelope(seeded_db, datetime.now(UTC), cancel=task is tasks.cancel_attempt))
+    good["payload"]["order_id"] = 42
+    answer = task.run(json.dumps(good))
+    assert answer.startswith("refused: bad cmd.venue.")
+    assert "`$.payload.order_id`" in answer
+    assert adapter.places == []
 
 
 def test_a_cancel_the_venue_answers_is_its_answer(seeded_db, monkeypatch, emitted):
     using(monkeypatch, FakeAdapter())
-    assert tasks.cancel_attempt.run(envelope(seeded_db, datetime.now(UTC))) == "canceled"
+    assert (
+        tasks.cancel_attempt.run(envelope(seeded_db, datetime.now(UTC), cancel=True)) == "canceled"
+    )

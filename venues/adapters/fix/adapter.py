@@ -15,8 +15,8 @@ import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
+from contracts.venue import CancelAttemptV1, ExecutionReportV1, PlaceAttemptV1
 from venues.adapters.fix import wire
 from venues.adapters.fix.parse import DUPLICATE_ORDER, exec_type, parse_to_report, status_body
 from venues.adapters.fix.session import FixSession, NotLoggedOn
@@ -27,7 +27,7 @@ from venues.adapters.sim.parse import synthetic_report
 
 log = logging.getLogger(__name__)
 
-Emit = Callable[[dict[str, Any]], None]
+Emit = Callable[[ExecutionReportV1], None]
 ANSWER_TIMEOUT_S = 5.0  # as the HTTP client's timeout: the fence in venues/recovery/timing.py
 LOGON_WAIT_S = 5.0  # a command that finds the session reconnecting waits this long for it
 
@@ -131,12 +131,12 @@ class FixAdapter:
 
     def place(
         self,
-        command: dict[str, Any],
+        command: PlaceAttemptV1,
         send_before: datetime | None = None,
         ask_first: bool = False,
     ) -> str:
         """Send one attempt as a NewOrderSingle; what happened, as the SIM adapter says it."""
-        coid = command["client_order_id"]
+        coid = command.client_order_id
         try:
             self._ready()
             if ask_first and self.query(coid).status == 200:
@@ -160,10 +160,10 @@ class FixAdapter:
             return "known"
         return "rejected" if exec_type(answer) == "rejected" else "sent"
 
-    def cancel(self, command: dict[str, Any]) -> str:
+    def cancel(self, command: CancelAttemptV1) -> str:
         """OrderCancelRequest; its answer is the canceled report (the order's ClOrdID) or an
         OrderCancelReject (the cancel's own ClOrdID)."""
-        coid = command["client_order_id"]
+        coid = command.client_order_id
         cancel_id = f"{coid}:cancel-{uuid.uuid4().hex[:8]}"
         fields = [
             (wire.ORIG_CL_ORD_ID, coid),
@@ -214,17 +214,16 @@ class FixAdapter:
         return Answer(status, body)
 
 
-def _order_fields(command: dict[str, Any]) -> wire.Fields:
-    kind = command.get("type", "limit")
+def _order_fields(command: PlaceAttemptV1) -> wire.Fields:
     fields = [
-        (wire.CL_ORD_ID, command["client_order_id"]),
-        (wire.SYMBOL, command["instrument"]),
-        (wire.SIDE, wire.SIDES[command["side"]]),
+        (wire.CL_ORD_ID, command.client_order_id),
+        (wire.SYMBOL, command.instrument),
+        (wire.SIDE, wire.SIDES[command.side]),
         (wire.TRANSACT_TIME, wire.fix_time()),
-        (wire.ORDER_QTY, str(command["quantity"])),
-        (wire.ORD_TYPE, wire.ORD_TYPES[kind]),
-        (wire.TIME_IN_FORCE, wire.TIMES_IN_FORCE[command.get("time_in_force", "IOC")]),
+        (wire.ORDER_QTY, str(command.quantity)),
+        (wire.ORD_TYPE, wire.ORD_TYPES[command.type]),
+        (wire.TIME_IN_FORCE, wire.TIMES_IN_FORCE[command.time_in_force]),
     ]
-    if kind == "limit":
-        fields.append((wire.PRICE, str(command["price"])))
+    if command.type == "limit":
+        fields.append((wire.PRICE, str(command.price)))
     return fields

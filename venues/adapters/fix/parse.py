@@ -6,6 +6,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
+from contracts.venue import ExecutionReportV1
 from trading.domain.money import display
 from venues.adapters.fix import wire
 from venues.adapters.fix.wire import Message
@@ -30,7 +33,7 @@ def exec_type(message: Message) -> str:
     return kind
 
 
-def parse_to_report(venue: str, message: Message) -> dict[str, Any]:
+def parse_to_report(venue: str, message: Message) -> ExecutionReportV1:
     """The evt.venue.execution.report.v1 payload for one ExecutionReport (as SIM's)."""
     kind = exec_type(message)
     if kind == "order_status":
@@ -40,8 +43,7 @@ def parse_to_report(venue: str, message: Message) -> dict[str, Any]:
         raise ValueError("ExecutionReport without ExecID")
     order_id, attempt_id = split_client_order_id(message.get(wire.CL_ORD_ID) or "")
     fill = kind == "trade"
-    return {
-        "message_id": f"{venue}:{exec_id}",
+    fields = {
         "venue": venue,
         "exec_id": exec_id,
         "order_id": order_id,
@@ -58,6 +60,10 @@ def parse_to_report(venue: str, message: Message) -> dict[str, Any]:
         "transact_time": wire.iso_time(message.get(wire.TRANSACT_TIME)),
         "raw": {"fix": str(message)},
     }
+    try:  # the contract's own checks, as ingest will decode it
+        return msgspec.convert(fields, ExecutionReportV1)
+    except msgspec.ValidationError as error:
+        raise ValueError(f"ExecutionReport breaks its contract: {error}") from None
 
 
 def status_body(answers: list[Message]) -> tuple[int, dict[str, Any]]:

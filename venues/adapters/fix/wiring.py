@@ -9,8 +9,8 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
+from contracts.venue import ExecutionReportV1
 from infra.store.api import Database, Transaction, run
 from trading.repository import Repository
 from trading.services.quotes import record_quote, reopen_venue
@@ -37,7 +37,7 @@ def make_fix_adapter(
     venue: str,
     address: tuple[str, int],
     sender: str,
-    emit: Callable[[dict[str, Any]], None],
+    emit: Callable[[ExecutionReportV1], None],
     flush: Callable[[], None],
     open_circuit: Callable[[str], None],
 ) -> FixAdapter:

@@ -13,12 +13,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from contracts.venue import CancelAttemptV1, ExecutionReportV1, PlaceAttemptV1
 from venues.adapters.sim.client import OutcomeUnknown, VenueClient, VenueUnavailable
 from venues.adapters.sim.parse import synthetic_report
 
 log = logging.getLogger(__name__)
 
-Emit = Callable[[dict[str, Any]], None]  # publishes a normalized report to Kafka
+Emit = Callable[[ExecutionReportV1], None]  # publishes a normalized report to Kafka
 
 
 class CancelTooEarly(Exception):
@@ -45,21 +46,21 @@ class SimAdapter:
 
     def place(
         self,
-        command: dict[str, Any],
+        command: PlaceAttemptV1,
         send_before: datetime | None = None,
         ask_first: bool = False,
     ) -> str:
         """Send one attempt; returns what happened ("sent", "known", "rejected", "down", "late",
         "unknown"). `ask_first`: it may have been sent before, so the venue is asked first."""
-        coid = command["client_order_id"]
-        order = {
+        coid = command.client_order_id
+        order = {  # the venue's order (venues/simulator/PROTOCOL.md)
             "client_order_id": coid,
-            "instrument": command["instrument"],
-            "side": command["side"],
-            "quantity": command["quantity"],
-            "type": command.get("type", "limit"),
-            "price": command.get("price"),
-            "time_in_force": command.get("time_in_force", "IOC"),
+            "instrument": command.instrument,
+            "side": command.side,
+            "quantity": command.quantity,
+            "type": command.type,
+            "price": command.price,
+            "time_in_force": command.time_in_force,
         }
         try:
             if ask_first and self._known(coid):
@@ -116,8 +117,8 @@ class SimAdapter:
                 raise
         raise OutcomeUnknown(f"no answer from {self.venue} for {coid} after 3 tries")
 
-    def cancel(self, command: dict[str, Any]) -> str:
-        coid = command["client_order_id"]
+    def cancel(self, command: CancelAttemptV1) -> str:
+        coid = command.client_order_id
         try:
             answer = self.client.cancel(coid)
         except (VenueUnavailable, OutcomeUnknown) as error:

@@ -1,4 +1,5 @@
-"""Venue payloads -> the platform's shapes: the normalized report and the router's quote."""
+"""Venue payloads -> the platform's shapes: the normalized report (its contract,
+contracts.venue.ExecutionReportV1) and the router's quote. Venue structs never leave here."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 import msgspec
 
+from contracts.venue import ExecType, ExecutionReportV1
 from trading.domain.money import display
 from venues.adapters.sim.schemas import VenueBook, VenueExecutionReport
 from venues.routing import VenueQuote
@@ -22,53 +24,54 @@ def split_client_order_id(client_order_id: str) -> tuple[str, str]:
     return order_id, attempt_id
 
 
-def parse_to_report(report: VenueExecutionReport, raw: dict[str, Any]) -> dict[str, Any]:
-    """The evt.venue.execution.report.v1 payload for one venue report."""
+def parse_to_report(report: VenueExecutionReport, raw: dict[str, Any]) -> ExecutionReportV1:
+    """The evt.venue.execution.report.v1 payload for one venue report (`raw`: what it sent)."""
     if report.exec_type not in _EXEC_TYPES:
         raise ValueError(f"unknown exec_type {report.exec_type!r}")
     order_id, attempt_id = split_client_order_id(report.client_order_id)
-    return {
-        "message_id": f"{report.venue}:{report.exec_id}",
-        "venue": report.venue,
-        "exec_id": report.exec_id,
-        "order_id": order_id,
-        "attempt_id": attempt_id,
-        "exec_type": report.exec_type,
-        "cum_quantity": display(report.cum_qty),
-        "leaves_quantity": display(report.leaves_qty),
-        "last_quantity": display(report.last_qty),
-        "last_price": display(report.last_px),
-        "fee": display(report.fee),
-        "fee_asset": report.fee_asset,
-        "venue_fill_id": report.venue_fill_id,
-        "reason": report.reason,
-        "transact_time": report.transact_time,
-        "raw": raw,
-    }
+    return ExecutionReportV1(
+        venue=report.venue,
+        exec_id=report.exec_id,
+        order_id=order_id,
+        attempt_id=attempt_id,
+        exec_type=report.exec_type,  # type: ignore[arg-type]  # checked above
+        cum_quantity=_text(report.cum_qty),
+        leaves_quantity=_text(report.leaves_qty),
+        last_quantity=_text(report.last_qty),
+        last_price=_text(report.last_px),
+        fee=_text(report.fee),
+        fee_asset=report.fee_asset,
+        venue_fill_id=report.venue_fill_id,
+        reason=report.reason,
+        transact_time=report.transact_time,
+        raw=raw,
+    )
 
 
 def synthetic_report(
     venue: str,
     client_order_id: str,
-    exec_type: str,
+    exec_type: ExecType,
     reason: str,
     cum_quantity: Decimal = Decimal(0),
-) -> dict[str, Any]:
+) -> ExecutionReportV1:
     """A report the adapter itself writes when the venue cannot (refused or unreachable)."""
     order_id, attempt_id = split_client_order_id(client_order_id)
-    exec_id = f"adapter:{client_order_id}:{exec_type}"
-    return {
-        "message_id": f"{venue}:{exec_id}",
-        "venue": venue,
-        "exec_id": exec_id,
-        "order_id": order_id,
-        "attempt_id": attempt_id,
-        "exec_type": exec_type,
-        "cum_quantity": display(cum_quantity),
-        "leaves_quantity": "0",
-        "reason": reason,
-        "raw": {"source": "adapter", "reason": reason},
-    }
+    return ExecutionReportV1(
+        venue=venue,
+        exec_id=f"adapter:{client_order_id}:{exec_type}",
+        order_id=order_id,
+        attempt_id=attempt_id,
+        exec_type=exec_type,
+        cum_quantity=_text(cum_quantity),
+        leaves_quantity="0",
+        reason=reason,
+        raw={"source": "adapter", "reason": reason},
+    )
+
+
+def _text(value: Decimal) -> str:
+    return display(value) or "0"
 
 
 def parse_to_quote(book: VenueBook) -> VenueQuote:
@@ -85,5 +88,10 @@ def parse_to_quote(book: VenueBook) -> VenueQuote:
     )
 
 
-decode_report = msgspec.json.Decoder(VenueExecutionReport).decode
-decode_book = msgspec.json.Decoder(VenueBook).decode
+def decode_report(raw: dict[str, Any]) -> VenueExecutionReport:
+    """The venue's report in a stream message already parsed (the text is parsed once)."""
+    return msgspec.convert(raw, VenueExecutionReport)
+
+
+def decode_book(raw: dict[str, Any]) -> VenueBook:
+    return msgspec.convert(raw, VenueBook)

@@ -7,16 +7,16 @@ ingest drops what it has seen. While the stream is up the venue's circuit is clo
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
+import msgspec
 from websockets.sync.client import connect
 
+from contracts.venue import ExecutionReportV1
 from infra.store.api import Database, Transaction, run
 from infra.store.keys import Subspace
 from trading.services.quotes import record_quote, reopen_venue
@@ -54,7 +54,7 @@ class VenueStream:
         db: Database,
         ws_url: str,
         venue: str,
-        emit: Callable[[dict[str, Any]], None],
+        emit: Callable[[ExecutionReportV1], None],
         flush: Callable[[], None],
     ) -> None:
         self.db, self.ws_url, self.venue = db, ws_url, venue
@@ -115,8 +115,8 @@ class VenueStream:
                 self.handle(text if isinstance(text, str) else text.decode())
 
     def handle(self, text: str) -> None:
-        raw = json.loads(text)
-        kind = raw.get("type")
+        raw = msgspec.json.decode(text)  # parsed once; the venue structs convert from it
+        kind = raw.get("type") if isinstance(raw, dict) else None
         if kind == "hello":
             if raw["session"] != self.session:
                 session = raw["session"]
@@ -125,7 +125,7 @@ class VenueStream:
                     raise NewSession(session)
                 self.session = session
         elif kind == "execution_report":
-            report = decode_report(text)
+            report = decode_report(raw)
             try:
                 self.emit(parse_to_report(report, raw))
             except ValueError as error:
@@ -135,7 +135,7 @@ class VenueStream:
             self.flush()
             self._advance(report.seq)
         elif kind == "book":
-            book = decode_book(text)
+            book = decode_book(raw)
             quote = parse_to_quote(book)
             now = datetime.now(UTC)
 
