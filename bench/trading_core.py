@@ -21,7 +21,7 @@ from bench.core import bench_core
 from infra.store import open_database
 from infra.store.api import Transaction, run
 from tests.support.reports import NOW, report
-from tests.support.store import TRADER, seeded_store
+from tests.support.store import TRADER, lift_order_rate_limit, seeded_store
 from trading.services import reference
 from trading.services.execution import apply_execution_report
 from trading.services.place import PlaceOrder, place_order
@@ -141,6 +141,7 @@ def ingest_processes(folder: Path, reports: int = INGEST_REPORTS) -> dict[str, d
     """Reports/s of one ingest process over 2n orders, and of two over n orders each (disjoint
     traders, so neither reads what the other writes), on copies of one store."""
     db = seeded_store(folder / "seed")
+    lift_order_rate_limit(db)  # thousands of orders at one fixed NOW: one second
     try:
         run(db, lambda tr: reference.ensure_trader(tr, OTHER_TRADER, "bob"))
         for asset, amount in reference.DEMO_DEPOSITS.items():

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from infra.store.api import Transaction
+from infra.store.api import Database, Transaction, run
 from ledger import journal
 from ledger.domain.entries import trader_account
 from trading import outbox as ob
@@ -17,12 +17,14 @@ from trading.domain.errors import (
     ClientOrderIdConflict,
     InsufficientFunds,
     InvalidField,
+    RiskRefused,
     TraderHalted,
 )
 from trading.domain.money import display, normalized, parse_decimal
 from trading.domain.orders import Order, OrderType, Side, TimeInForce
 from trading.domain.reservations import hold_asset, hold_minor
 from trading.repository import Repository
+from trading.services import risk
 from trading.services.working import MAX_FEE_RATE, publish_delta, work
 from venues.routing import protective_price
 
@@ -85,12 +87,26 @@ def place_order(tr: Transaction, command: PlaceOrder, now: datetime) -> Placed:
     total = journal.balance(tr, trader_account(order.trader_id), asset)
     if total - journal.held(tr, order.trader_id, asset) < needed:
         raise InsufficientFunds(f"not enough {asset} available for this order")
+    risk.check_place(tr, order, instrument, now)  # RiskRefused naming the field and the limit
     box = ob.Outbox(tr)
     work(repo, box, order, instrument, now)
     journal.change_hold(tr, order.trader_id, asset, hold_minor(order, MAX_FEE_RATE))
     publish_delta(box, order, now)
     repo.save_order(order, new=True)
     return Placed(order, created=True)
+
+
+def submit_order(db: Database, command: PlaceOrder, now: datetime) -> Placed:
+    """place_order in its own transaction; a risk refusal is counted (by limit) and re-raised.
+
+    The refused transaction writes nothing, so the count is a second, tiny transaction.
+    """
+    try:
+        return run(db, lambda tr: place_order(tr, command, now))
+    except RiskRefused as refusal:
+        limit = refusal.limit
+        run(db, lambda tr: risk.record_refusal(tr, limit))
+        raise
 
 
 def _new_order(repo: Repository, c: PlaceOrder, now: datetime) -> tuple[Order, object]:
