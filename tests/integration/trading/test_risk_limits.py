@@ -111,7 +111,8 @@ def test_the_order_rate_counts_each_accepted_order_once(seeded_db):
     later = NOW + timedelta(seconds=1)
     assert place(seeded_db, "O-3", "0.1", coid="c-3", now=later).created
     # Only the current second's counter is kept.
-    rows = run(seeded_db, lambda tr: tr.get_range(*keys.ORDER_RATE.range((TRADER,))))
+    rng = keys.ORDER_RATE.range((TRADER,))
+    rows = run(seeded_db, lambda tr: tr.get_range(rng.start, rng.stop))
     assert len(rows) == 1
 
 
