@@ -43,10 +43,10 @@ def test_the_ticket_shows_the_limit_that_refused_the_order(
     expect(status).to_have_attribute("data-limit", "max_order_quantity")
     screenshot(page, "trader-page-risk-refusal")
 
-    place_on_ticket(page, quantity="1", limit_price="11000")  # the best ask is 9980
+    place_on_ticket(page, quantity="1", limit_price="11000")  # the best ask is 9980, band 10%
     page.locator("#ticket-submit").click()
     band = page.locator("#ticket [data-error-for=limit_price]")
-    expect(band).to_contain_text("more than 5% above the last venue price 9980")
+    expect(band).to_contain_text("more than 10% above the last venue price 9980: at most 10978")
     expect(band).to_contain_text("(price_band)")
     expect(error).to_be_hidden()
     trader_id = web_trader["trader_id"]

@@ -33,7 +33,7 @@ def test_staff_set_a_traders_limit_and_it_is_audited(store, staff_client, trader
     assert answer.status_code == 302
     assert limits(store, trader.trader_id, "BTC-USD").max_order_quantity == Decimal(2)
     effective = run(store, lambda tr: risk.effective_limits(tr, trader.trader_id, "BTC-USD"))
-    assert effective.price_band == Decimal("0.05")  # the rest is inherited
+    assert effective.price_band == Decimal("0.10")  # the rest is inherited
     (row,) = AuditLog.objects.filter(action="risk.limits")
     assert row.target == f"risk:{trader.trader_id}/BTC-USD"
     assert row.before["max_order_quantity"] is None and row.after["max_order_quantity"] == "2"

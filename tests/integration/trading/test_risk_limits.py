@@ -59,9 +59,9 @@ def test_the_seed_order_passes_and_a_fat_finger_is_refused_writing_nothing(seede
     error = refused(seeded_db, "O-fat", quantity="30")
     assert (error.field, error.limit) == ("quantity", "max_order_quantity")
     assert error.message == "quantity 30 is over the limit 25 BTC per order (max_order_quantity)"
-    error = refused(seeded_db, "O-price", limit="10500")  # the seeded best ask is 9980
+    error = refused(seeded_db, "O-price", limit="11000")  # the seeded best ask is 9980
     assert (error.field, error.limit) == ("limit_price", "price_band")
-    assert "at most 10479" in error.message
+    assert "more than 10% above the last venue price 9980: at most 10978" in error.message
     assert outbox_size(seeded_db) == before
     assert run(seeded_db, lambda tr: Repository(tr).find_order("O-fat")) is None
 
@@ -70,7 +70,7 @@ def test_a_traders_own_limit_beats_the_default_field_by_field(seeded_db):
     set_mine(seeded_db, max_order_quantity=D(2))
     assert refused(seeded_db, "O-3", quantity="3").message.endswith("(max_order_quantity)")
     assert place(seeded_db, "O-2", quantity="2").created
-    assert refused(seeded_db, "O-band", limit="10500").limit == "price_band"  # still inherited
+    assert refused(seeded_db, "O-band", limit="11000").limit == "price_band"  # still inherited
 
 
 def test_open_notional_follows_the_orders_through_fills_and_cancels(seeded_db):
