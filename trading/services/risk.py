@@ -18,6 +18,7 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from infra.store.api import Database, Transaction, run
 from trading import codec, keys
@@ -84,7 +85,7 @@ def all_limits(tr: Transaction) -> list[tuple[str, str, risk.Limits]]:
 def set_limits(
     tr: Transaction, trader_id: str, instrument: str, limits: risk.Limits
 ) -> risk.Limits | None:
-    """Store the limits of one scope (all None: the scope is removed); returns the old ones.
+    """Store the limits of one scope (all None: a trader's scope is removed); returns the old.
 
     Refused (InvalidField) for an unknown instrument or trader and for a negative number.
     """
@@ -95,7 +96,9 @@ def set_limits(
         raise InvalidField("unknown trader", field="trader_id")
     check_limits(limits)
     before = limits_at(tr, trader_id, instrument)
-    if limits == risk.Limits():
+    # An emptied trader scope is removed; an emptied "every trader" scope is kept, empty, so
+    # the next `make run` does not seed its defaults back over staff's decision.
+    if limits == risk.Limits() and trader_id != ANY:
         tr.clear(_limit_key(trader_id, instrument))
     else:
         tr.set(_limit_key(trader_id, instrument), codec.encode(limits))
@@ -256,7 +259,7 @@ def record_refusal(tr: Transaction, limit: str) -> None:
 
 def with_values(limits: risk.Limits, values: dict[str, object]) -> risk.Limits:
     """`limits` with the given fields replaced (text from a form: "" = not set here)."""
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     for name in risk.LIMIT_NAMES:
         if name not in values:
             continue

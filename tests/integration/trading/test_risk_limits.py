@@ -147,6 +147,12 @@ def test_staff_limits_are_checked_before_they_are_stored(seeded_db):
     run(seeded_db, lambda tr: risk.set_limits(tr, TRADER, ANY, Limits(max_position=D(1))))
     run(seeded_db, lambda tr: risk.set_limits(tr, TRADER, ANY, Limits()))  # all unset: removed
     assert run(seeded_db, lambda tr: risk.limits_at(tr, TRADER, ANY)) is None
+    # Staff lifting a default is kept through the next `make run`'s seeding.
+    run(seeded_db, lambda tr: risk.set_limits(tr, ANY, ANY, Limits()))
+    run(seeded_db, reference.seed_reference_data)
+    assert (
+        run(seeded_db, lambda tr: risk.effective_limits(tr, TRADER, ANY)).orders_per_second is None
+    )
 
 
 def test_a_filled_order_leaves_only_its_position(seeded_db):
