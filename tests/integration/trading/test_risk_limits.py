@@ -163,3 +163,16 @@ def test_a_filled_order_leaves_only_its_position(seeded_db):
     fill = report("O-ioc", "EA-1", venue, "trade", cum="0.1", qty="0.1", price="9980")
     run(seeded_db, lambda tr: apply_execution_report(tr, fill, NOW))
     assert exposure(seeded_db) == Exposure(position=D("0.1"))
+
+
+def test_a_store_from_before_the_counters_is_counted_once(seeded_db):
+    place(seeded_db, "O-a", quantity="1", limit="9000")
+    place(seeded_db, "O-b", quantity="2", limit="10000", side="sell")
+    kept = run(seeded_db, risk.exposure_counters)
+    rng = keys.EXPOSURE.range()
+    run(seeded_db, lambda tr: tr.clear_range(rng.start, rng.stop))  # as an older version left it
+    assert risk.rebuild_exposure_once(seeded_db)
+    assert run(seeded_db, risk.exposure_counters) == kept
+    place(seeded_db, "O-c", quantity="1", limit="9000")
+    assert not risk.rebuild_exposure_once(seeded_db)  # once: later starts change nothing
+    assert exposure(seeded_db).open_buy_quantity == 2
