@@ -36,26 +36,39 @@ HELP = {
 
 
 class LimitsForm(forms.Form):
-    """One scope's limits, as text: empty = inherited (trading-core parses and checks them)."""
+    """One scope's limits, as text: empty = inherited (trading-core parses and checks them).
 
-    trader = forms.ChoiceField(choices=())
-    instrument = forms.ChoiceField(choices=())
+    The scope is fixed by the page's address (hidden here): changing it is opening another
+    scope, so the values shown are always that scope's own.
+    """
+
+    trader = forms.ChoiceField(choices=(), widget=forms.HiddenInput)
+    instrument = forms.ChoiceField(choices=(), widget=forms.HiddenInput)
 
     def __init__(
-        self, *args: Any, traders: list[tuple[str, str]], instruments: list[str], **kw: Any
-    ):
+        self,
+        *args: Any,
+        traders: list[tuple[str, str]],
+        instruments: list[str],
+        inherited: Limits | None = None,
+        **kw: Any,
+    ) -> None:
         super().__init__(*args, **kw)
         self.fields["trader"].choices = [(ANY, "every trader"), *traders]  # type: ignore[attr-defined]
         self.fields["instrument"].choices = [  # type: ignore[attr-defined]
             (ANY, "every instrument"),
             *[(i, i) for i in instruments],
         ]
+        wider = (inherited or Limits()).as_dict()
         for name in LIMIT_NAMES:
+            shown = f"inherited: {wider[name]}" if wider[name] else "inherited: not limited"
             self.fields[name] = forms.CharField(
                 required=False,
                 max_length=40,
                 help_text=HELP[name],
-                widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+                widget=forms.TextInput(
+                    attrs={"inputmode": "decimal", "autocomplete": "off", "placeholder": shown}
+                ),
             )
 
 
@@ -70,28 +83,30 @@ def _initial(trader_id: str, instrument: str) -> dict[str, Any]:
 
 
 def limits_view(request: HttpRequest) -> HttpResponse:
-    """GET: the scopes and the form (for ?trader=&instrument=); POST: save one scope."""
+    """GET: the scopes, a scope picker and the form of the scope in ?trader=&instrument=;
+    POST: save that scope."""
     if not can_view(request.user):
         raise PermissionDenied("only back-office staff and finance see the risk limits")
     traders, instruments = _traders(), risk_limits.instruments()
-    names = dict(traders)
+    names = {ANY: "every trader", **dict(traders)}
+    source = request.POST if request.method == "POST" else request.GET
+    trader_id, instrument = source.get("trader", ANY), source.get("instrument", ANY)
+    if trader_id not in names or instrument not in [ANY, *instruments]:
+        trader_id, instrument = ANY, ANY  # an unknown scope in the address: the widest one
+    choices = {"traders": traders, "instruments": instruments}
+    wider = risk_limits.inherited(trader_id, instrument)
     if request.method == "POST":
         if not can_operate(request.user):
             raise PermissionDenied("only back-office staff change risk limits")
-        form = LimitsForm(request.POST, traders=traders, instruments=instruments)
+        form = LimitsForm(request.POST, inherited=wider, **choices)
         if form.is_valid() and _save(request, form):
-            data = form.cleaned_data
-            query = f"?trader={data['trader']}&instrument={data['instrument']}"
+            query = f"?trader={trader_id}&instrument={instrument}"
             return HttpResponseRedirect(reverse("risk_limits") + query)
     else:
-        trader_id = request.GET.get("trader", ANY)
-        instrument = request.GET.get("instrument", ANY)
-        form = LimitsForm(
-            initial=_initial(trader_id, instrument), traders=traders, instruments=instruments
-        )
+        form = LimitsForm(initial=_initial(trader_id, instrument), inherited=wider, **choices)
     rows = [
         {
-            "trader": "every trader" if s.trader_id == ANY else names.get(s.trader_id, s.trader_id),
+            "trader": names.get(s.trader_id, s.trader_id),
             "instrument": "every instrument" if s.instrument == ANY else s.instrument,
             "limits": [s.limits.as_dict()[n] or "" for n in LIMIT_NAMES],
             "edit": reverse("risk_limits") + f"?trader={s.trader_id}&instrument={s.instrument}",
@@ -105,6 +120,11 @@ def limits_view(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "form": form,
         "can_edit": can_operate(request.user),
+        "traders": [(ANY, "every trader"), *traders],
+        "instruments": [(ANY, "every instrument"), *[(i, i) for i in instruments]],
+        "scope": {"trader": trader_id, "instrument": instrument},
+        "scope_name": f"{names[trader_id]} / "
+        + ("every instrument" if instrument == ANY else instrument),
     }
     return TemplateResponse(request, "admin/backoffice/risk_limits.html", context)
 

@@ -17,7 +17,7 @@ from backoffice.services import ActionRefused
 from infra.store import database
 from infra.store.api import Transaction, run
 from trading.domain.errors import TradingError
-from trading.domain.risk import ANY, LIMIT_NAMES, Limits
+from trading.domain.risk import ANY, LIMIT_NAMES, Limits, resolve
 from trading.repository import Repository
 from trading.services import risk
 
@@ -44,8 +44,16 @@ def scope_limits(trader_id: str, instrument: str) -> Limits:
     return found or Limits()
 
 
-def effective(trader_id: str, instrument: str) -> Limits:
-    return run(database(), lambda tr: risk.effective_limits(tr, trader_id, instrument))
+def inherited(trader_id: str, instrument: str) -> Limits:
+    """What this scope would get from the wider ones if it set nothing itself."""
+    every = [(trader_id, instrument), (trader_id, ANY), (ANY, instrument), (ANY, ANY)]
+    order = list(dict.fromkeys(every))  # narrowest first, each scope once
+    wider = order[1:]
+
+    def read(tr: Transaction) -> Limits:
+        return resolve([risk.limits_at(tr, t, i) for t, i in wider])
+
+    return run(database(), read)
 
 
 def instruments() -> list[str]:

@@ -61,3 +61,12 @@ def test_finance_reads_the_limits_but_cannot_change_them(store, finance):
 
 def test_ops_cannot_see_the_limits(store, ops):
     assert client_for(ops).get(reverse("risk_limits")).status_code == 403
+
+
+def test_the_admin_index_and_the_traders_page_link_the_limits(store, staff_client, trader):
+    index = staff_client.get(reverse("admin:index"))
+    assert b'href="/admin/risk-limits/"' in index.content
+    page = staff_client.get(reverse("admin:backoffice_trader_change", args=[trader.user.pk]))
+    assert (
+        f"/admin/risk-limits/?trader={trader.trader_id}&amp;instrument=*".encode() in page.content
+    )
