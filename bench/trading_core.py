@@ -24,7 +24,7 @@ from bench.core import bench_core
 from infra.store import open_database
 from infra.store.api import Database, Transaction, run
 from tests.support.reports import NOW, report
-from tests.support.store import TRADER, seeded_store
+from tests.support.store import TRADER, lift_order_rate_limit, seeded_store
 from trading.domain.reports import ExecutionReport
 from trading.services import reference
 from trading.services.execution import apply_execution_report
@@ -150,6 +150,7 @@ def ingest_processes(folder: Path, reports: int = INGEST_REPORTS) -> dict[str, d
     """Reports/s of one ingest process over 2n orders, and of two over n orders each (disjoint
     traders, so neither reads what the other writes), on copies of one store."""
     db = seeded_store(folder / "seed")
+    lift_order_rate_limit(db)  # thousands of orders at one fixed NOW: one second
     try:
         run(db, partial(reference.ensure_trader, trader_id=OTHER_TRADER, name="bob"))
         for asset, amount in reference.DEMO_DEPOSITS.items():

@@ -36,13 +36,19 @@ def _store_metrics() -> Iterator[Metric]:
     counters, backlog, oldest = run(database(), read)
     orders = GaugeMetricFamily("trading_orders", "Orders by state", labels=["state"])
     fills = CounterMetricFamily("trading_fills", "Fills applied, by venue", labels=["venue"])
+    refusals = CounterMetricFamily(
+        "risk_refusals", "Orders refused by a pre-trade risk limit, by limit", labels=["limit"]
+    )
     for (name, label), value in sorted(counters.items()):
         if name == "orders":
             orders.add_metric([label], value)
         elif name == "fills":
             fills.add_metric([label], value)
+        elif name == "risk_refusals":
+            refusals.add_metric([label], value)
     yield orders
     yield fills
+    yield refusals
     yield GaugeMetricFamily(
         "trading_outbox_backlog", "Outbox messages not yet published", value=backlog
     )

@@ -13,6 +13,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("livez", livez, name="livez"),
     path("favicon.ico", favicon, name="favicon"),
+    path("admin/risk-limits/", include("backoffice.risk_admin")),  # before the admin's own
     path("admin/", admin.site.urls),
     path("ops/", include("backoffice.ops.urls")),
     path("reports/", include("backoffice.reports_urls")),

@@ -25,7 +25,9 @@ from trading import codec, keys
 from trading.domain.orders import Fill, Order, Side
 from trading.domain.positions import Position
 from trading.domain.reservations import hold_asset, hold_minor
+from trading.domain.risk import exposure_minor
 from trading.repository import Repository, Trader
+from trading.services import risk
 from trading.services.working import MAX_FEE_RATE
 
 T = TypeVar("T")
@@ -155,10 +157,14 @@ def _orders_fills_positions_holds(
     venue_fills: Counter[tuple[str, str]] = Counter()
     instruments = {i.symbol: i for i in read(lambda tr: Repository(tr).instruments())}
     states: Counter[str] = Counter()
+    exposure: Counter[tuple[str, str, str, str]] = Counter()
     for page in _order_pages(read):
         for order, fills in page:
             order_id = order.order_id
             states[order.state.value] += 1
+            quantity, notional = exposure_minor(order)
+            exposure[(order.trader_id, order.instrument, order.side.value, "quantity")] += quantity
+            exposure[(order.trader_id, order.instrument, order.side.value, "notional")] += notional
             by_fills = sum((f.quantity for f in fills), Decimal(0))
             by_attempts = sum((a.filled_quantity for a in order.attempts), Decimal(0))
             if not order.filled_quantity == by_fills == by_attempts:
@@ -185,6 +191,9 @@ def _orders_fills_positions_holds(
     counted = {label: n for (name, label), n in counters.items() if name == "orders" and n}
     if counted != dict(states):
         findings.append(f"order counters say {counted}, the orders are {dict(states)}")
+    kept = {k: n for k, n in read(risk.exposure_counters).items() if n}
+    if kept != {k: n for k, n in exposure.items() if n}:
+        findings.append(f"risk exposure counters say {kept}, the open orders {+exposure}")
     positions = (
         codec.decode(v, Position) for rows in _pages(read, *_range(keys.POSITION)) for _, v in rows
     )

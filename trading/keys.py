@@ -24,3 +24,8 @@ RESTING = ROOT["resting"]  # (instrument, order_id) -> b"" : open orders with no
 # (venue, order_id, attempt_id) -> created_at ISO: attempts not ended, what reconciliation reads
 LIVE_ATTEMPT = ROOT["live_attempt"]
 COUNTER = ROOT["counter"]  # (name, label) -> int64 LE: orders by state, fills (for metrics)
+# Pre-trade risk (trading/services/risk.py).
+RISK_LIMIT = ROOT["risk_limit"]  # (trader_id | "*", instrument | "*") -> Limits
+# (trader_id, instrument, side, "quantity" | "notional") -> int64 LE minor units: open orders
+EXPOSURE = ROOT["exposure"]
+ORDER_RATE = ROOT["order_rate"]  # (trader_id, epoch second) -> int64 LE: orders accepted

@@ -12,6 +12,7 @@ from trading.domain.errors import InvalidField, UnknownOrder
 from trading.domain.instruments import Instrument, Venue
 from trading.domain.orders import Fill, Order
 from trading.domain.positions import Position
+from trading.domain.risk import exposure_minor
 from venues.routing import VenueQuote, VenueStatus
 
 _EMPTY = b""
@@ -50,6 +51,8 @@ class Repository:
     def __init__(self, tr: Transaction) -> None:
         self.tr = tr
         self._loaded_states: dict[str, str] = {}  # order id -> state when read, for counters
+        # order id -> (open quantity, open notional) in minor units when read: risk's counters
+        self._loaded_exposure: dict[str, tuple[int, int]] = {}
 
     # --- orders ---------------------------------------------------------------------------
     def find_order(self, order_id: str) -> Order | None:
@@ -58,6 +61,7 @@ class Repository:
             return None
         order = codec.decode(data, Order)
         self._loaded_states[order_id] = order.state.value
+        self._loaded_exposure[order_id] = exposure_minor(order)
         return order
 
     def order(self, order_id: str, *, trader_id: str | None = None) -> Order:
@@ -71,8 +75,11 @@ class Repository:
         """Write the order and its indexes; the per-state counters move with its state."""
         key = keys.ORDER.pack((order.order_id,))
         before = self._loaded_states.get(order.order_id)
-        if before is None and not new:
-            before = self._stored_state(key)  # read elsewhere: count from what is stored
+        if before is None and not new:  # read elsewhere: count from what is stored
+            stored = self._stored(key)
+            if stored is not None:
+                before = stored.state.value
+                self._loaded_exposure[order.order_id] = exposure_minor(stored)
         self.tr.set(key, codec.encode(order))
         if before != order.state.value:
             if before is not None:
@@ -86,6 +93,7 @@ class Repository:
                     keys.CLIENT_ORDER_ID.pack((order.trader_id, order.client_order_id)),
                     order.order_id.encode(),
                 )
+        self._count_exposure(order)
         self._index_live_attempts(order)
         resting = keys.RESTING.pack((order.instrument, order.order_id))
         if not order.ended and not order.active_attempts:
@@ -93,9 +101,21 @@ class Repository:
         else:
             self.tr.clear(resting)
 
-    def _stored_state(self, key: bytes) -> str | None:
+    def _stored(self, key: bytes) -> Order | None:
         data = self.tr.get(key)
-        return None if data is None else codec.decode(data, Order).state.value
+        return None if data is None else codec.decode(data, Order)
+
+    def _count_exposure(self, order: Order) -> None:
+        """Move the open quantity / notional counters of the order's side by its change."""
+        before = self._loaded_exposure.get(order.order_id, (0, 0))
+        after = exposure_minor(order)
+        for what, old, new in zip(("quantity", "notional"), before, after, strict=True):
+            if new != old:
+                key = keys.EXPOSURE.pack(
+                    (order.trader_id, order.instrument, order.side.value, what)
+                )
+                self.tr.add(key, new - old)
+        self._loaded_exposure[order.order_id] = after
 
     def _index_live_attempts(self, order: Order) -> None:
         for attempt in order.attempts:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal as D
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,19 @@ def seeded_store(tmp_path: Path, **faults: Any) -> Database:
 
     run(db, seed)
     return db
+
+
+def lift_order_rate_limit(db: Database) -> None:
+    """Orders placed with one fixed `NOW` all fall in the same second: a caller placing
+    thousands of them (the bench) lifts the default orders-per-second limit for everyone."""
+    from trading.domain.risk import ANY, Limits
+    from trading.services import risk
+
+    def lift(tr: Transaction) -> None:
+        current = risk.limits_at(tr, ANY, ANY) or Limits()
+        risk.set_limits(tr, ANY, ANY, replace(current, orders_per_second=None))
+
+    run(db, lift)
 
 
 @pytest.fixture

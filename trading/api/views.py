@@ -38,7 +38,7 @@ from trading.api import edge_cache, errors, pagination, selectors
 from trading.api import serializers as s
 from trading.domain.errors import OrderNotCancelable
 from trading.services.cancel import CancelOrder, cancel
-from trading.services.place import PlaceOrder, new_order_id, place
+from trading.services.place import PlaceOrder, new_order_id, submit_order
 from trading.snapshots import order_snapshot
 from trading.tokens.auth import ApiTokenAuthentication
 from trading.uow import execute
@@ -230,7 +230,7 @@ class OrdersView(EdgeAPIView):
         body = parse(s.PlaceOrderSerializer, request.data)
         command = PlaceOrder(trader_id=self.trader_id(), order_id=new_order_id(), **body)
         now = datetime.now(UTC)
-        placed = execute(database(), place, command, now)
+        placed = submit_order(database(), command, now)
         return Response(
             order_snapshot(placed.order),
             status=status.HTTP_201_CREATED if placed.created else status.HTTP_200_OK,

@@ -52,6 +52,14 @@ class TraderHalted(TradingError):
     """The back office halted this trader (kill switch)."""
 
 
+class RiskRefused(InvalidField):
+    """A pre-trade risk limit refused the order; `limit` names it (e.g. max_order_quantity)."""
+
+    def __init__(self, message: str, *, field: str, limit: str) -> None:
+        super().__init__(message, field=field)
+        self.limit = limit
+
+
 class Refusal(Exception):
     """An execution report that must not be applied; it is quarantined with `reason`."""
 

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from infra.store.api import Transaction
+from infra.store.api import Database, Transaction, run
 from ledger import journal
 from ledger.domain.entries import trader_account
 from trading.domain.errors import (
     ClientOrderIdConflict,
     InsufficientFunds,
     InvalidField,
+    RiskRefused,
     TraderHalted,
 )
 from trading.domain.instruments import Instrument
@@ -23,8 +24,9 @@ from trading.domain.money import display, normalized, parse_decimal
 from trading.domain.orders import Order, OrderType, Side, TimeInForce
 from trading.domain.reservations import hold_asset, hold_minor
 from trading.repository import Repository
+from trading.services import risk
 from trading.services.working import MAX_FEE_RATE, work
-from trading.uow import UnitOfWork, joined
+from trading.uow import UnitOfWork, execute, joined
 from venues.routing import protective_price
 
 CLIENT_ORDER_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -91,9 +93,23 @@ def place(command: PlaceOrder, uow: UnitOfWork) -> Placed:
     total = journal.balance(tr, trader_account(order.trader_id), asset)
     if total - journal.held(tr, order.trader_id, asset) < needed:
         raise InsufficientFunds(f"not enough {asset} available for this order")
+    risk.check_place(tr, order, instrument, now)  # RiskRefused naming the field and the limit
     work(repo, uow.outbox, order, instrument, now)
     uow.order_placed(order, instrument)  # its whole hold (of `asset`), its first delta, saved
     return Placed(order, created=True)
+
+
+def submit_order(db: Database, command: PlaceOrder, now: datetime) -> Placed:
+    """`place` in its own transaction; a risk refusal is counted (by limit) and re-raised.
+
+    The refused transaction writes nothing, so the count is a second, tiny transaction.
+    """
+    try:
+        return execute(db, place, command, now)
+    except RiskRefused as refusal:
+        limit = refusal.limit
+        run(db, lambda tr: risk.record_refusal(tr, limit))
+        raise
 
 
 def _new_order(repo: Repository, c: PlaceOrder, now: datetime) -> tuple[Order, Instrument]:

@@ -14,16 +14,19 @@ from trading.domain.instruments import DEFAULT_INSTRUMENTS, DEFAULT_VENUES
 from trading.domain.money import MINOR_UNIT, parse_decimal
 from trading.repository import Repository, Trader, VenueRecord
 from trading.services.execution import entry_payload
+from trading.services.risk import seed_default_limits
 
 
 def seed_reference_data(tr: Transaction) -> None:
-    """Instruments and venues of DESIGN.md; existing venue records (halts) are kept."""
+    """Instruments, venues and default risk limits; existing venue records (halts) and limits
+    (staff's edits) are kept."""
     repo = Repository(tr)
     for instrument in DEFAULT_INSTRUMENTS:
         repo.save_instrument(instrument)
     for venue in DEFAULT_VENUES:
         if repo.venue(venue.name) is None:
             repo.save_venue(venue)
+    seed_default_limits(tr)
 
 
 def ensure_trader(tr: Transaction, trader_id: str, name: str) -> Trader:

@@ -9,6 +9,7 @@ from infra.store import database
 from infra.store.api import run
 from trading.accounts import create_trader
 from trading.services.reference import DEMO_DEPOSITS, seed_reference_data
+from trading.services.risk import rebuild_exposure_once
 
 DEMO_PASSWORD = "demo-pass-123"  # noqa: S105 - demo accounts, printed by make run
 # One demo account per kind of user; `make run` prints them.
@@ -24,6 +25,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         run(database(), seed_reference_data)
+        rebuild_exposure_once(database())  # a store from before the risk counters: count it once
         for role in roles.ALL:
             Group.objects.get_or_create(name=role)
         token = create_trader("demo", dict(DEMO_DEPOSITS), password=DEMO_PASSWORD)

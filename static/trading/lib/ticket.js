@@ -131,10 +131,13 @@ export class Ticket {
         this.form.querySelector(`[data-error-for="${CSS.escape(field)}"]`),
       );
       // An error of no field (a halted trader, too little money) is said as it is.
+      const limit = riskLimit(body);
+      const why = limit ? `The order was refused by the risk limit ${limit}` : "The order was refused";
       this.say(
-        marked ? "The order was refused: see the fields marked." : `The order was refused: ${messageText(Object.values(body))}`,
+        marked ? `${why}: see the fields marked.` : `${why}: ${messageText(Object.values(body))}`,
         "error",
       );
+      if (limit) this.status.dataset.limit = limit;
     } else if (status === 409) {
       this.showErrors({ [FORM_ERROR]: [describe(answer)] });
       this.say("Refused: that client order id was used for another order.", "error");
@@ -196,6 +199,7 @@ export class Ticket {
 
   say(text, tone, orderId = "") {
     this.status.textContent = text;
+    delete this.status.dataset.limit;
     this.status.dataset.tone = tone;
     if (orderId) this.status.dataset.orderId = orderId;
     else delete this.status.dataset.orderId;
@@ -210,6 +214,22 @@ function messageText(messages) {
       .join(" ");
   }
   return String(messages);
+}
+
+// trading-core's pre-trade limits; a refusal's message ends with the limit's name in brackets.
+const RISK_LIMITS = [
+  "max_order_quantity",
+  "max_order_notional",
+  "max_open_notional",
+  "max_position",
+  "price_band",
+  "orders_per_second",
+];
+
+/** The risk limit a 400 body names, or "" (the message says "... (max_order_quantity)"). */
+export function riskLimit(body) {
+  const text = messageText(Object.values(body || {}));
+  return RISK_LIMITS.find((name) => text.includes(`(${name})`)) || "";
 }
 
 const DECIMAL_TEXT = /^\d+(\.\d+)?$/;
