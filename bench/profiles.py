@@ -389,9 +389,10 @@ def _sampled_lines(part: str, found: dict[str, Any], during: str) -> list[str]:
         return []
     if "error" in found:
         return [f"py-spy could not sample {part}: {found['error']}", ""]
+    processes = ", ".join(f"{p['process']} {p['share'] * 100:.0f}%" for p in found["processes"])
     lines = [
-        f"py-spy, {part} during {during} ({found['samples']:,} samples with a thread running; "
-        + ", ".join(f"{p['process']} {p['share'] * 100:.0f}%" for p in found["processes"])
+        f"py-spy, {part} during {during} ({found['samples']:,} samples with a thread running"
+        + (f"; {processes}" if processes else "")
         + "). Top 10 by self samples:",
         "",
         "| function | share of samples |",
