@@ -140,10 +140,16 @@ def _post_args(platform: RunningPlatform, *extra: str) -> list[str]:
 
 
 def _parts_cpu(pids: dict[str, int], supervisor: int) -> dict[str, float]:
-    figures = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    """Each part with its children; supervisord and run_platform ("supervisor") on their own:
+    every part is a child of supervisord, so its tree would count the whole platform twice."""
     import psutil
 
-    figures["supervisor"] = sum(psutil.Process(supervisor).cpu_times()[:2])
+    figures = {name: cpu_seconds(pid) for name, pid in pids.items() if name != "supervisord"}
+    for name, pid in (("supervisord", pids.get("supervisord")), ("supervisor", supervisor)):
+        try:
+            figures[name] = sum(psutil.Process(pid).cpu_times()[:2]) if pid else 0.0
+        except psutil.NoSuchProcess:
+            figures[name] = 0.0
     return figures
 
 
