@@ -22,7 +22,7 @@ def changed(request: HttpRequest, obj: models.Model, message: str) -> None:
     """One "Recent actions" line: `message` done to `obj` (a read model, mirror or user row),
     linked to its admin page (a proxy such as Trader keeps its own content type)."""
     LogEntry.objects.log_actions(
-        user_id=request.user.pk,
+        user_id=_user_id(request),
         queryset=[obj],
         action_flag=CHANGE,
         change_message=message,
@@ -33,7 +33,7 @@ def changed(request: HttpRequest, obj: models.Model, message: str) -> None:
 def added(request: HttpRequest, obj: models.Model, message: str) -> None:
     """As `changed`, for an object the action created (a rotated token's successor)."""
     LogEntry.objects.log_actions(
-        user_id=request.user.pk,
+        user_id=_user_id(request),
         queryset=[obj],
         action_flag=ADDITION,
         change_message=message,
@@ -44,10 +44,18 @@ def added(request: HttpRequest, obj: models.Model, message: str) -> None:
 def done_to_many(request: HttpRequest, model: type[models.Model], what: str, message: str) -> None:
     """A line for an action on a model as a whole, with no one object (a FOCUS import)."""
     LogEntry.objects.create(
-        user_id=request.user.pk,
+        user_id=_user_id(request),
         content_type=ContentType.objects.get_for_model(model, for_concrete_model=False),
         object_id=None,
         object_repr=what[:REPR_MAX],
         action_flag=ADDITION,
         change_message=message,
     )
+
+
+def _user_id(request: HttpRequest) -> int:
+    """The signed-in staff member (every admin view requires one)."""
+    pk = request.user.pk
+    if pk is None:
+        raise PermissionError("an admin action without a signed-in user")
+    return int(pk)

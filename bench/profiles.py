@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +64,7 @@ def _profiled(kind: str, orders: int) -> cProfile.Profile:
     from infra.store.api import run
     from tests.support.reports import NOW, report
     from tests.support.store import TRADER, seeded_store
-    from trading.services.execution import apply_execution_report, apply_execution_reports
-    from trading.services.place import PlaceOrder, place_order
+    from trading.services.place import PlaceOrder
 
     profile = cProfile.Profile()
     with tempfile.TemporaryDirectory() as folder:
@@ -80,19 +80,36 @@ def _profiled(kind: str, orders: int) -> cProfile.Profile:
             ]
             with _on(profile, kind == "place_order"):
                 for command in commands:
-                    run(db, lambda tr, c=command: place_order(tr, c, NOW))
+                    run(db, partial(_place, command=command, now=NOW))
             with _on(profile, kind == "apply_execution_report"):
                 if kind == "apply_execution_report":
                     for fill in fills:
-                        run(db, lambda tr, f=fill: apply_execution_report(tr, f, NOW))
+                        run(db, partial(_apply, report=fill, now=NOW))
             with _on(profile, kind == "apply_execution_report_batched"):
                 if kind == "apply_execution_report_batched":
                     for i in range(0, len(fills), 50):
-                        chunk = fills[i : i + 50]
-                        run(db, lambda tr, c=chunk: apply_execution_reports(tr, c, NOW))
+                        run(db, partial(_apply_many, reports=fills[i : i + 50], now=NOW))
         finally:
             db.close()
     return profile
+
+
+def _place(tr: Any, *, command: Any, now: Any) -> Any:
+    from trading.services.place import place_order
+
+    return place_order(tr, command, now)
+
+
+def _apply(tr: Any, *, report: Any, now: Any) -> Any:
+    from trading.services.execution import apply_execution_report
+
+    return apply_execution_report(tr, report, now)
+
+
+def _apply_many(tr: Any, *, reports: Any, now: Any) -> Any:
+    from trading.services.execution import apply_execution_reports
+
+    return apply_execution_reports(tr, reports, now)
 
 
 @contextmanager

@@ -110,7 +110,7 @@ def shared() -> Keeper:
         return History()
     import redis
 
-    prefix = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("global_keyprefix", "")
+    prefix = str(settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("global_keyprefix", ""))
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=2)
     return RedisHistory(client, prefix)
 

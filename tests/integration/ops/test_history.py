@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -36,7 +37,7 @@ Snapshot()._keep(Reading(pools=[pool], flows=[], taken_at=float(sys.argv[4])))
 
 
 @pytest.fixture
-def prefix(settings) -> str:
+def prefix(settings) -> Iterator[str]:
     """This test's own keys, as `make run` keeps its own under its Celery prefix."""
     if not settings.CELERY_BROKER_URL.startswith("redis"):
         pytest.skip("the shared history needs the Redis broker")
