@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDi
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from backoffice import services
+from backoffice import admin_log, services
 from backoffice.forms import AdjustmentForm
 from backoffice.models import Trader
 from infra.store import database
@@ -109,7 +109,18 @@ def _post(
         )
     else:
         model_admin.message_user(request, f"{text} posted.", messages.SUCCESS)
+    if not outcome.repeated:
+        word = "requested, pending approval" if done.state == adjustments.PENDING else "posted"
+        admin_log.changed(
+            request, data["trader"], f"Adjustment {done.amount} {done.asset} {word}: {done.reason}"
+        )
     return outcome
+
+
+def _trader(trader_id: str) -> Trader | None:
+    """The Django user of a store trader id ("T<pk>"), if there is one."""
+    pk = trader_id.removeprefix("T")
+    return Trader.objects.filter(pk=int(pk)).first() if pk.isdigit() else None
 
 
 def pending_view(model_admin: admin.ModelAdmin[Trader], request: HttpRequest) -> HttpResponse:
@@ -126,6 +137,14 @@ def pending_view(model_admin: admin.ModelAdmin[Trader], request: HttpRequest) ->
         else:
             done = outcome.request
             word = "was already " if outcome.repeated else ""
+            trader = _trader(done.trader_id)
+            if trader is not None and not outcome.repeated:
+                admin_log.changed(
+                    request,
+                    trader,
+                    f"Adjustment {done.amount} {done.asset} {done.state}"
+                    f" (requested by {done.requested_by})",
+                )
             model_admin.message_user(
                 request,
                 f"{done.amount} {done.asset} for {done.trader_id} {word}{done.state}.",

@@ -20,7 +20,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from backoffice import adjustment_views, selectors, services
+from backoffice import adjustment_views, admin_log, selectors, services
 from backoffice.models import (
     Balance,
     DeadLetter,
@@ -36,6 +36,7 @@ from backoffice.models import (
 )
 from backoffice.permissions import can_operate, can_view
 from backoffice.rebuild import quarantined_sync, reference_sync
+from backoffice.trader_names import TraderNames
 from trading.accounts import trader_id_for
 from trading.domain.money import display
 from trading.domain.positions import Position as PositionMath
@@ -149,10 +150,10 @@ class FillInline(ReadOnlyTabular[Fill, Order]):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyAdmin[Order]):
+class OrderAdmin(TraderNames, ReadOnlyAdmin[Order]):
     list_display = (
         "order_id",
-        "trader_id",
+        "trader",
         "instrument",
         "state",
         "progress",
@@ -171,7 +172,7 @@ class OrderAdmin(ReadOnlyAdmin[Order]):
             {
                 "fields": (
                     "order_id",
-                    "trader_id",
+                    "trader",
                     "instrument",
                     ("state", "seq"),
                     ("quantity_", "filled_quantity_", "remaining_quantity_"),
@@ -184,7 +185,7 @@ class OrderAdmin(ReadOnlyAdmin[Order]):
     )
     readonly_fields = (
         "order_id",
-        "trader_id",
+        "trader",
         "instrument",
         "state",
         "seq",
@@ -250,17 +251,18 @@ class OrderAdmin(ReadOnlyAdmin[Order]):
             try:
                 state = services.order_cancel(user=request.user, order_id=order.order_id)
                 self.message_user(request, f"{order.order_id}: {state}", messages.SUCCESS)
+                admin_log.changed(request, order, f"Cancel sent through trading-core: {state}")
             except services.ActionRefused as refusal:
                 self.message_user(request, f"{order.order_id}: {refusal.message}", messages.ERROR)
         return _back(request)
 
 
 @admin.register(Fill)
-class FillAdmin(ReadOnlyAdmin[Fill]):
+class FillAdmin(TraderNames, ReadOnlyAdmin[Fill]):
     list_display = (
         "fill_id",
         "order",
-        "trader_id",
+        "trader",
         "venue",
         "instrument",
         "side",
@@ -318,8 +320,9 @@ class AccountKind(admin.SimpleListFilter):
 
 
 @admin.register(Balance)
-class BalanceAdmin(ReadOnlyAdmin[Balance]):
-    list_display = ("account", "asset", "amount")
+class BalanceAdmin(TraderNames, ReadOnlyAdmin[Balance]):
+    list_display = ("account_named", "asset", "amount")
+    trader_text_fields = ("account",)
     list_filter = ("asset", AccountKind)
     search_fields = ("account",)
     fields = ("account", "asset", "amount")
@@ -327,12 +330,12 @@ class BalanceAdmin(ReadOnlyAdmin[Balance]):
 
 
 @admin.register(Position)
-class PositionAdmin(ReadOnlyAdmin[Position]):
-    list_display = ("trader_id", "instrument", "quantity_", "average_cost", "realized_pnl_")
+class PositionAdmin(TraderNames, ReadOnlyAdmin[Position]):
+    list_display = ("trader", "instrument", "quantity_", "average_cost", "realized_pnl_")
     list_filter = ("instrument",)
     search_fields = ("trader_id",)
     fields = (
-        "trader_id",
+        "trader",
         "instrument",
         "quantity_",
         "average_cost",
@@ -410,6 +413,7 @@ class VenueAdmin(ReadOnlyAdmin[Venue]):
                 services.venue_set_halted(user=request.user, venue=venue.name, halted=halted)
                 word = "halted" if halted else "resumed"
                 self.message_user(request, f"{venue.name}: {word}", messages.SUCCESS)
+                admin_log.changed(request, venue, "Halted (kill switch)" if halted else "Resumed")
             except services.ActionRefused as refusal:
                 self.message_user(request, f"{venue.name}: {refusal.message}", messages.ERROR)
         reference_sync()
@@ -505,6 +509,7 @@ class TraderAdmin(ReadOnlyAdmin[Trader]):
                 )
                 word = "halted" if halted else "resumed"
                 self.message_user(request, f"{user.username}: {word}", messages.SUCCESS)
+                admin_log.changed(request, user, "Halted: no new orders" if halted else "Resumed")
             except services.ActionRefused as refusal:
                 self.message_user(request, f"{user.username}: {refusal.message}", messages.ERROR)
 

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from backoffice import reports
+from backoffice import reports, trader_names
 from backoffice.permissions import can_read_reports
 
 View = Callable[[HttpRequest], HttpResponse]
@@ -52,6 +52,7 @@ def trial_balance(request: HttpRequest) -> HttpResponse:
         "active": "trial-balance",
         "assets": assets,
         "balanced": all(a.balanced for a in assets),
+        "trader_names": trader_names.names_in(a.account for s in assets for a in s.accounts),
     }
     return render(request, "backoffice/reports/trial_balance.html", context)
 
@@ -59,24 +60,38 @@ def trial_balance(request: HttpRequest) -> HttpResponse:
 @reader
 def trial_balance_csv(request: HttpRequest) -> HttpResponse:
     rows: list[list[str]] = []
-    for asset in reports.trial_balance():
-        rows += [[asset.asset, a.account, a.amount] for a in asset.accounts]
-        rows.append([asset.asset, "TOTAL", asset.total])
-    return _csv("trial-balance", ["asset", "account", "balance"], rows)
+    assets = reports.trial_balance()
+    names = trader_names.names_in(a.account for s in assets for a in s.accounts)
+    for asset in assets:
+        rows += [
+            [asset.asset, a.account, a.amount, _name_in(a.account, names)] for a in asset.accounts
+        ]
+        rows.append([asset.asset, "TOTAL", asset.total, ""])
+    return _csv("trial-balance", ["asset", "account", "balance", "trader_name"], rows)
+
+
+def _name_in(text: str, names: dict[str, str]) -> str:
+    """The name of the trader `text` names ("" if none): the CSVs' trader_name column."""
+    return ", ".join(names[i] for i in trader_names.ids_in(text) if i in names)
 
 
 @reader
 def positions(request: HttpRequest) -> HttpResponse:
-    context = {"active": "positions", "lines": reports.positions()}
+    lines = reports.positions()
+    names = trader_names.names_of(p.trader_id for p in lines)
+    context = {"active": "positions", "lines": lines, "trader_names": names}
     return render(request, "backoffice/reports/positions.html", context)
 
 
 @reader
 def positions_csv(request: HttpRequest) -> HttpResponse:
     n = reports.number
+    lines = reports.positions()
+    names = trader_names.names_of(p.trader_id for p in lines)
     rows = [
         [
             p.trader_id,
+            names.get(p.trader_id, ""),
             p.instrument,
             n(p.quantity),
             n(p.average_cost),
@@ -84,10 +99,11 @@ def positions_csv(request: HttpRequest) -> HttpResponse:
             n(p.mark),
             n(p.unrealized_pnl),
         ]
-        for p in reports.positions()
+        for p in lines
     ]
     header = [
         "trader_id",
+        "trader_name",
         "instrument",
         "quantity",
         "average_cost",
@@ -126,7 +142,9 @@ def fills_csv(request: HttpRequest) -> HttpResponse:
 
 @reader
 def reconciliation(request: HttpRequest) -> HttpResponse:
-    context = {"active": "reconciliation", "result": reports.reconciliation()}
+    result = reports.reconciliation()
+    names = trader_names.names_in(f.subject for f in result.findings)
+    context = {"active": "reconciliation", "result": result, "trader_names": names}
     return render(request, "backoffice/reports/reconciliation.html", context)
 
 

@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from backoffice import risk_limits
+from backoffice import admin_log, risk_limits
 from backoffice.models import Trader
 from backoffice.permissions import can_operate, can_view
 from backoffice.services import ActionRefused
@@ -145,7 +145,9 @@ def _save(request: HttpRequest, form: LimitsForm) -> Limits | None:
     except ActionRefused as refusal:
         form.add_error(refusal.field if refusal.field in form.fields else None, refusal.message)
         return None
-    messages.success(request, f"Risk limits saved for {data['trader']} / {data['instrument']}.")
+    scope = f"{data['trader']} / {data['instrument']}"
+    messages.success(request, f"Risk limits saved for {scope}.")
+    admin_log.done_to_many(request, Trader, f"risk limits {scope}", "Changed the risk limits")
     return saved
 
 

@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 from websockets.sync.client import connect
 
-from bench import report
+from bench import profiles, report
 from bench.procs import cpu_seconds, loadgen, measured
 from bench.web_tier import snapshot_rps
 from tests.support.platform import RunningPlatform, eventually, start_platform
@@ -41,6 +41,7 @@ SUSTAIN_S = float(os.environ.get("BENCH_SUSTAIN_S", "15"))
 PACED_S = float(os.environ.get("BENCH_PACED_S", "15"))
 PACED_RATE = 50.0
 RAMP_S = 3.0
+SNAPSHOT_SAMPLE_S = 4.0  # py-spy on the web during the first GET run of bench.web_tier
 ORDER = json.dumps(
     {"instrument": "BTC-USD", "side": "buy", "quantity": "0.01", "limit_price": "10000"}
 )
@@ -139,10 +140,16 @@ def _post_args(platform: RunningPlatform, *extra: str) -> list[str]:
 
 
 def _parts_cpu(pids: dict[str, int], supervisor: int) -> dict[str, float]:
-    figures = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    """Each part with its children; supervisord and run_platform ("supervisor") on their own:
+    every part is a child of supervisord, so its tree would count the whole platform twice."""
     import psutil
 
-    figures["supervisor"] = sum(psutil.Process(supervisor).cpu_times()[:2])
+    figures = {name: cpu_seconds(pid) for name, pid in pids.items() if name != "supervisord"}
+    for name, pid in (("supervisord", pids.get("supervisord")), ("supervisor", supervisor)):
+        try:
+            figures[name] = sum(psutil.Process(pid).cpu_times()[:2]) if pid else 0.0
+        except psutil.NoSuchProcess:
+            figures[name] = 0.0
     return figures
 
 
@@ -255,6 +262,20 @@ def _paced(platform: RunningPlatform, api: httpx.Client, stream: Stream) -> dict
     }
 
 
+def _sampling(
+    platform: RunningPlatform, parts: list[str], seconds: float
+) -> profiles.Sampling | None:
+    """py-spy on these parts for `seconds` from now (None: py-spy is not installed)."""
+    executable = profiles.py_spy()
+    if executable is None:
+        return None
+    pids = platform.pids()
+    folder = platform.var_dir / "profiles"
+    folder.mkdir(parents=True, exist_ok=True)
+    chosen = {part: pids[part] for part in parts if part in pids}
+    return profiles.Sampling(executable, folder, seconds, chosen).start()
+
+
 def _pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(p * len(ordered)))] if ordered else float("nan")
@@ -334,12 +355,25 @@ def section() -> list[str]:
                 burst = _burst(platform, stream)
                 paced = _paced(platform, api, stream)
                 some_order = api.get("/api/v1/orders").json()["results"][0]["order_id"]
+                web_spy = _sampling(platform, ["web"], SNAPSHOT_SAMPLE_S)
                 rps = snapshot_rps(platform, some_order)
+                web_sampled = web_spy.finish() if web_spy else {}
+                targets = profiles.sample_targets(burst["cpu_ms_per_order"])
+                spy = _sampling(platform, targets, SUSTAIN_S)
                 sustained = _sustained(platform, stream)
+                sampled = spy.finish() if spy else {}
             finally:
                 stream.close()
         finally:
             platform.stop()
+    RESULTS["cross"] = {
+        "cpu_ms_per_order": burst["cpu_ms_per_order"],
+        "sampled": sampled,
+        "web": {
+            "sampled": web_sampled.get("web"),
+            "server_cpu_ms_per_request": next(iter(rps.values()))["server_cpu_ms_per_request"],
+        },
+    }
     RESULTS.update(seed=seed, latencies=paced["fill_to_ws_ms"])
     report.add("seed_order_post_to_filled_median_ms", statistics.median(seed), "ms", 300, "lower")
     report.add("idle_cpu_ms_per_s_total", sum(idle["cpu"].values()) * 1000, "ms/s", None, "lower")

@@ -6,17 +6,19 @@ from django.http import HttpRequest, HttpResponse
 from backoffice.audit.models import AuditLog
 from backoffice.audit.services import sync_quietly
 from backoffice.permissions import can_view
+from backoffice.trader_names import TraderNames
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin[AuditLog]):
+class AuditLogAdmin(TraderNames, admin.ModelAdmin[AuditLog]):
     """Read-only: nobody edits or deletes what happened."""
 
-    list_display = ("at", "actor", "action", "target")
+    list_display = ("at", "actor", "action", "target_named")
+    trader_text_fields = ("target",)
     list_filter = ("action",)
     search_fields = ("target", "actor__username", "action")
     date_hierarchy = "at"
-    readonly_fields = ("at", "actor", "action", "target", "before", "after", "audit_id")
+    readonly_fields = ("at", "actor", "action", "target_named", "before", "after", "audit_id")
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         sync_quietly()  # records a crash kept from being copied yet are in the store: copy them

@@ -17,7 +17,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
-from backoffice import roles
+from backoffice import admin_log, roles
 from backoffice.audit.services import record
 from backoffice.finance import focus, services
 from backoffice.finance.models import CostRecord, Environment, TradingVolume
@@ -138,6 +138,13 @@ class CostRecordAdmin(FinanceAdmin[CostRecord]):
             upload = form.cleaned_data["file"]
             result = services.import_focus(upload, user=request.user, source=upload.name)
             if result.ok:
+                admin_log.done_to_many(
+                    request,
+                    CostRecord,
+                    f"FOCUS import {upload.name}",
+                    f"{result.rows} rows: {result.created} cost records added,"
+                    f" {result.updated} updated",
+                )
                 messages.success(
                     request,
                     f"Imported {upload.name}: {result.rows} rows "

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from backoffice.ops.history import History
+from backoffice.ops import history
 
 log = logging.getLogger(__name__)
 EVERY_S = 2.0
@@ -53,7 +53,14 @@ class Snapshot:
         self._thread: threading.Thread | None = None
         self._wake = threading.Event()
         self._asked = time.monotonic()
-        self.history = History()
+        self._history: history.Keeper | None = None
+
+    @property
+    def history(self) -> history.Keeper:
+        """Shared by every web worker (Redis); made on first use, after the settings load."""
+        if self._history is None:
+            self._history = history.shared()
+        return self._history
 
     def _keep(self, reading: Reading) -> Reading:
         for pool in reading.pools:

@@ -37,12 +37,15 @@ def _context(reading: Reading | None) -> dict[str, object]:
     desired = {
         s.queue: s for s in PoolSetting.objects.filter(queue__in=[p.queue for p in reading.pools])
     }
+    lines = snapshot.history.of_many(
+        [p.queue for p in reading.pools] + [f.name for f in reading.flows]
+    )
     for pool in reading.pools:
         pool.desired = desired.get(pool.queue)
         pool.objective = slo.age_objective(pool.queue, pool.oldest_age_s)
-        pool.spark = mark_safe(sparkline(snapshot.history.of(pool.queue)))  # noqa: S308 - escaped
+        pool.spark = mark_safe(sparkline(lines[pool.queue]))  # noqa: S308 - escaped
     for flow in reading.flows:
-        flow.spark = mark_safe(sparkline(snapshot.history.of(flow.name)))  # noqa: S308 - escaped
+        flow.spark = mark_safe(sparkline(lines[flow.name]))  # noqa: S308 - escaped
         flow.objective = (
             slo.age_objective(flow.name, flow.oldest_age_s)
             if flow.kind == "outbox"

@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from backoffice import admin_log
 from backoffice.audit.services import record
 from backoffice.permissions import can_operate
 from trading.tokens import models
@@ -68,6 +69,7 @@ class ApiTokenAdmin(admin.ModelAdmin[models.ApiToken]):
         for token in queryset.filter(revoked_at__isnull=True):
             before = _state(token)
             _audit(request, "api-token.revoke", token, before, _state(models.revoke(token)))
+            admin_log.changed(request, token, "Revoked")
         messages.success(request, "Revoked.")
 
     @admin.action(description="Rotate the selected tokens (new keys shown once)")
@@ -78,4 +80,6 @@ class ApiTokenAdmin(admin.ModelAdmin[models.ApiToken]):
             _audit(
                 request, "api-token.rotate", token, before, {**_state(token), "successor": new.pk}
             )
+            admin_log.changed(request, token, f"Rotated: revoked, replaced by {new.prefix}…")
+            admin_log.added(request, new, f"Issued by rotating {token.prefix}…")
             messages.warning(request, f"{token.prefix}… of {token.user} -> {new.key} (shown once)")

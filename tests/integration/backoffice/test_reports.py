@@ -54,12 +54,13 @@ def test_the_trial_balance_sums_to_zero_per_asset(projected, staff_client):
     assert page.count('<span class="badge ok">balanced</span>') == 3
     assert ">970,021.051</td>" in page  # people read thousands separators; the CSV stays plain
     table = rows(staff_client.get("/reports/trial-balance.csv"))
-    assert table[0] == ["asset", "account", "balance"]
-    assert ["BTC", trader, "103"] in table
+    assert table[0] == ["asset", "account", "balance", "trader_name"]
+    assert ["BTC", trader, "103", projected.trader.user.username] in table
+    assert ["BTC", "venue:SIM-A:clearing", "-1.2", ""] in table
     assert [r for r in table if r[1] == "TOTAL"] == [
-        ["BTC", "TOTAL", "0"],
-        ["ETH", "TOTAL", "0"],
-        ["USD", "TOTAL", "0"],
+        ["BTC", "TOTAL", "0", ""],
+        ["ETH", "TOTAL", "0", ""],
+        ["USD", "TOTAL", "0", ""],
     ]
 
 
@@ -80,6 +81,7 @@ def test_positions_with_realized_and_unrealized_pnl(projected, staff_client):
     assert table == [
         [
             "trader_id",
+            "trader_name",
             "instrument",
             "quantity",
             "average_cost",
@@ -87,7 +89,16 @@ def test_positions_with_realized_and_unrealized_pnl(projected, staff_client):
             "mark_price",
             "unrealized_pnl",
         ],
-        [projected.trader.trader_id, "BTC-USD", "3", "9983", "0", "9977.5", "-16.5"],
+        [
+            projected.trader.trader_id,
+            projected.trader.user.username,
+            "BTC-USD",
+            "3",
+            "9983",
+            "0",
+            "9977.5",
+            "-16.5",
+        ],
     ]
 
 
