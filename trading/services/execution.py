@@ -25,7 +25,13 @@ from trading.domain.orders import Fill, Order, Side
 from trading.domain.reports import ExecType, ExecutionReport, rule_violation
 from trading.domain.reservations import hold_minor
 from trading.repository import Repository
-from trading.services.working import MAX_FEE_RATE, publish_delta, sync_hold, work
+from trading.services.working import (
+    MAX_FEE_RATE,
+    publish_delta,
+    record_attempt_end,
+    sync_hold,
+    work,
+)
 from trading.snapshots import fill_view
 
 
@@ -63,6 +69,9 @@ def apply_execution_report(tr: Transaction, report: ExecutionReport, now: dateti
     if change.fill is not None:
         _book_fill(repo, box, order, change.fill, instrument.base, instrument.quote, now)
     if change.attempt_ended:
+        ended = order.attempt(report.attempt_id)
+        if ended is not None:
+            record_attempt_end(repo, order, ended, now)
         work(repo, box, order, instrument, now)
     if change.changed:
         order.touch(now)

@@ -20,9 +20,10 @@ from trading.domain.errors import (
     TraderHalted,
 )
 from trading.domain.money import display, normalized, parse_decimal
-from trading.domain.orders import Order, OrderType, Side, TimeInForce
+from trading.domain.orders import Order, OrderType, RoutingStrategy, Side, TimeInForce
 from trading.domain.reservations import hold_asset, hold_minor
 from trading.repository import Repository
+from trading.services.reference import order_strategy
 from trading.services.working import MAX_FEE_RATE, publish_delta, work
 from venues.routing import protective_price
 
@@ -49,6 +50,7 @@ class PlaceOrder:
     time_in_force: object = None
     venue: object = None
     client_order_id: object = None
+    strategy: object = None  # "best" | "split"; None: the trader's default
 
 
 @dataclass(frozen=True)
@@ -121,10 +123,11 @@ def _new_order(repo: Repository, c: PlaceOrder, now: datetime) -> tuple[Order, o
                 "no venue shows a price for this instrument: give a limit_price",
                 field="limit_price",
             )
+    strategy = order_strategy(repo, c.trader_id, c.strategy)
     fingerprint = "|".join(
         str(x)
         for x in (instrument.symbol, side, display(quantity), display(limit), tif, venue or "")
-    )
+    ) + ("" if strategy is RoutingStrategy.BEST else f"|{strategy}")
     order = Order(
         order_id=c.order_id,
         trader_id=c.trader_id,
@@ -141,6 +144,7 @@ def _new_order(repo: Repository, c: PlaceOrder, now: datetime) -> tuple[Order, o
         updated_at=now,
         request_fingerprint=fingerprint,
         expires_at=_next_midnight(now) if tif is TimeInForce.DAY else None,
+        strategy=strategy,
     )
     return order, instrument
 

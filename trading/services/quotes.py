@@ -17,7 +17,7 @@ MAX_REWORK_PER_UPDATE = 100
 
 
 def record_quote(tr: Transaction, quote: VenueQuote, now: datetime) -> int:
-    """Keep the venue's new touch; returns how many resting orders it gave an attempt."""
+    """Keep the venue's new touch and depth; returns how many resting orders it gave an attempt."""
     repo = Repository(tr)
     current = repo.quote(quote.venue, quote.instrument)
     if current is not None and _same_touch(current, quote):
@@ -28,8 +28,10 @@ def record_quote(tr: Transaction, quote: VenueQuote, now: datetime) -> int:
 
 
 def _same_touch(a: VenueQuote, b: VenueQuote) -> bool:
+    """The same touch and the same depth levels: nothing the router reads has changed."""
+
     def touch(q: VenueQuote) -> tuple[object, ...]:
-        return (q.best_bid, q.bid_size, q.best_ask, q.ask_size)
+        return (q.best_bid, q.bid_size, q.best_ask, q.ask_size, q.asks, q.bids)
 
     return touch(a) == touch(b)
 
