@@ -79,9 +79,7 @@ def trader_id(platform):
     return next(t.trader_id for t in order if t.name == "demo")
 
 
-def test_a_split_order_fills_across_sim_a_and_sim_b_with_ledger_and_position_exact(
-    platform, api
-):
+def test_a_split_order_fills_across_sim_a_and_sim_b_with_ledger_and_position_exact(platform, api):
     set_books(platform)
     tid = trader_id(platform)
     before = ledger_of(platform, tid)

@@ -84,9 +84,7 @@ def _work_split(
         if not order.active_attempts:
             order.end("canceled")
         return
-    free = round_down(
-        order.remaining_quantity - order.working_quantity, instrument.quantity_step
-    )
+    free = round_down(order.remaining_quantity - order.working_quantity, instrument.quantity_step)
     venues = repo.venues()
     routes: list[Route] = []
     quotes: list[VenueQuote] = []

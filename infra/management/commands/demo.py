@@ -81,8 +81,10 @@ class Command(BaseCommand):
             )
             if answer.status_code != 200:
                 raise CommandError(f"{venue}'s book not set ({answer.status_code}): {answer.text}")
-        shown = ", ".join(f"{v} asks " + " + ".join(f"{_num(q)} @ {p}" for p, q in asks)
-                          for v, asks in books.items())
+        shown = ", ".join(
+            f"{v} asks " + " + ".join(f"{_num(q)} @ {p}" for p, q in asks)
+            for v, asks in books.items()
+        )
         self.stdout.write(f"books: {shown}")
         _wait_for_quotes(books, timeout_s)
         ws_url = url.replace("http", "ws", 1) + f"/ws/v1/stream?token={token}"
@@ -143,7 +145,6 @@ class Command(BaseCommand):
             total, available = _num(balance["total"]), _num(balance["available"])
             self.stdout.write(f"balance {balance['asset']}: total {total}, available {available}")
 
-
     def _fills_in_ledger(self, api: httpx.Client, order_id: str) -> None:
         """Each fill of the order beside its journal entry in the store (balanced per asset)."""
         from infra.store import database
@@ -152,7 +153,8 @@ class Command(BaseCommand):
 
         fills = api.get("/api/v1/fills", params={"order_id": order_id}).json()["results"]
         for fill in sorted(fills, key=lambda f: f["fill_id"]):
-            entry = run(database(), lambda tr: journal.get_entry(tr, f"{fill['fill_id']}:trade"))
+            entry_id = f"{fill['fill_id']}:trade"
+            entry = run(database(), lambda tr, entry_id=entry_id: journal.get_entry(tr, entry_id))
             booked = "not in the ledger" if entry is None else f"ledger entry {entry.entry_id}"
             qty, price = _num(fill["quantity"]), _num(fill["price"])
             self.stdout.write(
@@ -183,8 +185,7 @@ def _wait_for_quotes(books: dict[str, list[list[str]]], timeout_s: float) -> Non
         quotes = run(database(), lambda tr: Repository(tr).quotes("BTC-USD"))
         shown = {q.venue: q.levels(True) for q in quotes}
         return all(
-            shown.get(venue, ())[: len(asks)]
-            == tuple((Decimal(p), Decimal(q)) for p, q in asks)
+            shown.get(venue, ())[: len(asks)] == tuple((Decimal(p), Decimal(q)) for p, q in asks)
             for venue, asks in books.items()
         )
 

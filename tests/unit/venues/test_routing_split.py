@@ -227,7 +227,9 @@ def test_the_split_fills_at_least_as_well_as_the_whole_to_best_route(market):
         assert routes == []
         return
     best_fills = run_routes([(best.venue, best.quantity)], quotes, venues, ratios, buy, limit)
-    split_fills = run_routes([(r.venue, r.quantity) for r in routes], quotes, venues, ratios, buy, limit)
+    split_fills = run_routes(
+        [(r.venue, r.quantity) for r in routes], quotes, venues, ratios, buy, limit
+    )
     best_filled = sum((q for q, _ in best_fills), Decimal(0))
     split_filled = sum((q for q, _ in split_fills), Decimal(0))
     assert split_filled >= best_filled
@@ -242,12 +244,23 @@ def test_with_one_usable_venue_the_split_is_the_default_route(market):
     quotes, venues, ratios, buy, quantity, limit, stale, pinned = market
     venue = quotes[0].venue
     best = choose_route(
-        buy=buy, remaining=quantity, limit_price=limit, quotes=quotes, venues=venues,
+        buy=buy,
+        remaining=quantity,
+        limit_price=limit,
+        quotes=quotes,
+        venues=venues,
         pinned_venue=venue,
     )
     routes = split_routes(
-        buy=buy, quantity=quantity, limit_price=limit, quotes=quotes, venues=venues,
-        step=STEP, min_quantity=STEP, fill_ratios=ratios, pinned_venue=venue,
+        buy=buy,
+        quantity=quantity,
+        limit_price=limit,
+        quotes=quotes,
+        venues=venues,
+        step=STEP,
+        min_quantity=STEP,
+        fill_ratios=ratios,
+        pinned_venue=venue,
     )
     assert [(r.venue, r.quantity) for r in routes] == (
         [] if best is None else [(best.venue, best.quantity)]
