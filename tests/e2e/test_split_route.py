@@ -1,6 +1,7 @@
 """A split order across real processes: attempts on SIM-A and SIM-B side by side, every fill in
 the ledger and the position, to the minor unit; and `make demo STRATEGY=split`."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import httpx
@@ -11,6 +12,7 @@ from infra.store.api import run
 from ledger import journal
 from tests.support.platform import eventually
 from trading.repository import Repository
+from trading.services.working import MIN_FILL_RATIO_ATTEMPTS
 
 pytestmark = pytest.mark.slow
 
@@ -54,11 +56,15 @@ def set_books(platform):
             control.put(
                 f"/books/{venue}/BTC-USD", json={"asks": asks, "bids": [["9900", "5"]]}
             ).raise_for_status()
+        others = in_store(platform, lambda tr: [v.name for v in Repository(tr).venues()])
+        for venue in set(others) - set(VENUES):  # any other venue shows nothing to buy
+            control.put(f"/books/{venue}/BTC-USD", json={"asks": []}).raise_for_status()
 
     def quoted():
         quotes = in_store(platform, lambda tr: Repository(tr).quotes("BTC-USD"))
-        shown = {q.venue: q.asks for q in quotes}
-        return all(
+        shown = {q.venue: q.levels(True) for q in quotes}
+        others = [v for v in shown if v not in BOOKS]
+        return all(not shown[v] for v in others) and all(
             shown.get(v) == tuple((Decimal(p), Decimal(q)) for p, q in asks)
             for v, asks in BOOKS.items()
         )
@@ -85,6 +91,9 @@ def test_a_split_order_fills_across_sim_a_and_sim_b_with_ledger_and_position_exa
     before = ledger_of(platform, tid)
     position_before = {p["instrument"]: p for p in api.get("/api/v1/positions").json()["results"]}
     btc_before = Decimal(position_before.get("BTC-USD", {}).get("quantity", "0"))
+    history = in_store(
+        platform, lambda tr: Repository(tr).venue_fills("BTC-USD", datetime.now(UTC))
+    )
     answer = api.post(
         "/api/v1/orders",
         json={
@@ -101,6 +110,12 @@ def test_a_split_order_fills_across_sim_a_and_sim_b_with_ledger_and_position_exa
     # Both attempts went out at acceptance, side by side, adding up to the order.
     assert {a["venue"] for a in placed["attempts"]} == set(VENUES)
     assert sum(Decimal(a["quantity"]) for a in placed["attempts"]) == Decimal("3")
+    if all(attempts < MIN_FILL_RATIO_ATTEMPTS for attempts, _, _ in history.values()):
+        # No venue has a fill ratio yet (this file alone): exactly the cheapest 3 BTC shown.
+        assert [(a["venue"], Decimal(a["quantity"])) for a in placed["attempts"]] == [
+            ("SIM-A", Decimal("2")),
+            ("SIM-B", Decimal("1")),
+        ]
     order_id = placed["order_id"]
     final = eventually(
         lambda: (o := api.get(f"/api/v1/orders/{order_id}").json())["state"] == "filled" and o,
@@ -115,8 +130,6 @@ def test_a_split_order_fills_across_sim_a_and_sim_b_with_ledger_and_position_exa
     assert quantity == Decimal("3")
     assert Decimal(final["average_price"]) * quantity == notional
     assert Decimal(final["fees"]) == fees
-    # Every price paid is one the books showed, cheapest first across both venues.
-    assert max(Decimal(f["price"]) for f in fills) <= Decimal("9990")
     after = ledger_of(platform, tid)
     assert after["BTC"] - before["BTC"] == 3 * 10**8
     assert before["USD"] - after["USD"] == int((notional + fees) * 10**8)
@@ -134,6 +147,8 @@ def test_make_demo_strategy_split_works_one_order_across_every_venue(platform):
     demo = platform.manage("demo", "--url", platform.url, "--strategy", "split")
     assert demo.returncode == 0, demo.stdout + demo.stderr
     assert "3 / 3 filled" in demo.stdout
-    venues = in_store(platform, lambda tr: [v.name for v in Repository(tr).venues()])
+    venues = in_store(
+        platform, lambda tr: [v.name for v in Repository(tr).venues() if not v.halted]
+    )
     assert f"fills on {len(venues)} venues: {', '.join(sorted(venues))}" in demo.stdout
     assert "not in the ledger" not in demo.stdout

@@ -176,15 +176,19 @@ def _open_venues() -> list[str]:
 
 
 def _wait_for_quotes(books: dict[str, list[list[str]]], timeout_s: float) -> None:
-    """Until the router's quotes show the books just set: else it may route on stale ones."""
+    """Until the router's quotes show the books just set and every venue's stream is up:
+    else it may route on stale quotes, or without a venue whose circuit is still open."""
     from infra.store import database
     from infra.store.api import run
     from trading.repository import Repository
 
     def quoted() -> bool:
-        quotes = run(database(), lambda tr: Repository(tr).quotes("BTC-USD"))
+        quotes, venues = run(
+            database(), lambda tr: (Repository(tr).quotes("BTC-USD"), Repository(tr).venues())
+        )
         shown = {q.venue: q.levels(True) for q in quotes}
-        return all(
+        up = {v.name for v in venues if v.status.available}  # stream up, circuit closed
+        return set(books) <= up and all(
             shown.get(venue, ())[: len(asks)] == tuple((Decimal(p), Decimal(q)) for p, q in asks)
             for venue, asks in books.items()
         )
