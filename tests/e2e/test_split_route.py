@@ -146,6 +146,7 @@ def test_a_split_order_fills_across_sim_a_and_sim_b_with_ledger_and_position_exa
 def test_make_demo_strategy_split_works_one_order_across_every_venue(platform):
     demo = platform.manage("demo", "--url", platform.url, "--strategy", "split")
     assert demo.returncode == 0, demo.stdout + demo.stderr
+    print(demo.stdout)  # what `make demo STRATEGY=split` shows, for `pytest -s`
     assert "3 / 3 filled" in demo.stdout
     venues = in_store(
         platform, lambda tr: [v.name for v in Repository(tr).venues() if not v.halted]
