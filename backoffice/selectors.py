@@ -42,10 +42,19 @@ class StoreOrder:
 def store_orders(db: Database | None = None) -> Iterator[StoreOrder]:
     """Every order of the store with its fills, ORDER_CHUNK orders per transaction."""
     db = db or database()
-    ids = run(db, lambda tr: Repository(tr).all_order_ids())
-    for start in range(0, len(ids), ORDER_CHUNK):
-        chunk = ids[start : start + ORDER_CHUNK]
-        yield from run(db, lambda tr, chunk=chunk: _read_orders(tr, chunk))
+    after: str | None = None
+    while True:
+        last, orders = run(db, lambda tr, after=after: _order_page(tr, after))
+        yield from orders
+        if last is None:
+            return
+        after = last
+
+
+def _order_page(tr: Transaction, after: str | None) -> tuple[str | None, list[StoreOrder]]:
+    """The orders after `after` (ORDER_CHUNK ids), and the cursor of the next page (None: last)."""
+    ids = Repository(tr).all_order_ids(after=after, limit=ORDER_CHUNK)
+    return (ids[-1] if len(ids) == ORDER_CHUNK else None), _read_orders(tr, ids)
 
 
 def _read_orders(tr: Transaction, order_ids: list[str]) -> list[StoreOrder]:
@@ -84,16 +93,19 @@ def _read_entries(tr: Transaction, after: bytes | None) -> list[tuple[bytes, Jou
 
 
 def store_balances(db: Database | None = None) -> dict[tuple[str, str], int]:
-    """(account, asset) -> minor units, as the store keeps them."""
-
-    def read(tr: Transaction) -> dict[tuple[str, str], int]:
-        rng = journal.BALANCE.range()
-        return {
-            journal.BALANCE.unpack(k): int.from_bytes(v, "little", signed=True)
-            for k, v in tr.get_range(rng.start, rng.stop)
-        }
-
-    return run(db or database(), read)
+    """(account, asset) -> minor units, as the store keeps them (ENTRY_CHUNK per transaction)."""
+    db = db or database()
+    rng = journal.BALANCE.range()
+    balances: dict[tuple[str, str], int] = {}
+    begin = rng.start
+    while True:
+        rows = run(db, lambda tr, b=begin: tr.get_range(b, rng.stop, limit=ENTRY_CHUNK))
+        balances.update(
+            (journal.BALANCE.unpack(k), int.from_bytes(v, "little", signed=True)) for k, v in rows
+        )
+        if len(rows) < ENTRY_CHUNK:
+            return balances
+        begin = rows[-1][0] + b"\x00"
 
 
 def store_quarantined(db: Database | None = None) -> list[dict[str, Any]]:

@@ -89,10 +89,13 @@ class Part:
     name: str
     argv: list[str]
     ready: Ready | None = None
-    ready_timeout_s: float = 60
+    ready_timeout_s: float = 120  # a bound on a loaded machine, not an expectation
     stop_signal: str = "TERM"
     stop_wait_s: int = 10  # then SIGKILL to the part's whole process group
     signal_group: bool = True  # False: the stop signal reaches the parent only (Celery)
+    # Parts of one wave start together; a wave starts once every part before it answers.
+    # Wave 0 is what the rest talk to (the broker, the venues); the others only need those.
+    wave: int = 1
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,8 @@ def platform_env(var_dir: Path, ports: Ports, base: dict[str, str] | None = None
 def platform_parts(
     ports: Ports, *, local_kafka: bool = True, venues: tuple[str, ...] = ("SIM-A", "SIM-B")
 ) -> list[Part]:
-    """Every part, in start order; the stop order is the reverse (intake first, broker last)."""
+    """Every part, in start order (by wave); the stop order is the reverse (intake first,
+    broker last)."""
     manage = [PYTHON, "manage.py"]
     parts = []
     if local_kafka:
@@ -136,6 +140,7 @@ def platform_parts(
                     url,
                 ],
                 port_open(ports.kafka),
+                wave=0,
             )
         )
     simulator = [PYTHON, "-m", "venues.simulator", "--host", "127.0.0.1"]
@@ -144,6 +149,7 @@ def platform_parts(
             "simulator",
             [*simulator, "--port", str(ports.simulator), "--seed-books"],
             http_ok(f"http://127.0.0.1:{ports.simulator}/control/health"),
+            wave=0,
         )
     )
     parts.append(Part("projector", [*manage, "run_projector"], consumer_ready("projector")))
@@ -293,11 +299,14 @@ class Supervisor:
         log.close()
         self._wait(lambda: self._answers(), 30, "supervisord to answer")
         server = rpc(self.var_dir)
-        for part in self.parts:
-            server.supervisor.startProcess(part.name, False)
+        for wave in sorted({part.wave for part in self.parts}):
+            starting = [part for part in self.parts if part.wave == wave]
+            for part in starting:
+                server.supervisor.startProcess(part.name, False)
             self.watch()
-            if part.ready is not None:
-                self._wait_ready(part)
+            for part in starting:
+                if part.ready is not None:
+                    self._wait_ready(part)
 
     def _answers(self) -> bool:
         try:

@@ -42,4 +42,9 @@ def web_argv(host: str, port: int, workers: int | None = None) -> list[str]:
         "--no-access-log",
         "--timeout-graceful-shutdown",
         "5",
+        # uvicorn kills a worker that has not answered its ping within this bound, and a
+        # spawned worker answers only once Python and uvicorn are imported: on a loaded
+        # machine that took over 5 s (the default), so every worker was killed as it started.
+        "--timeout-worker-healthcheck",
+        "60",
     ]

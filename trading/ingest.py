@@ -1,4 +1,4 @@
-"""Ingest: evt.venue.execution.report.v1 -> apply_execution_report, in batches.
+"""Ingest: evt.venue.execution.report.v1 -> apply_report, in batches.
 
 Delivery: at least once in, exactly-once effect. Offsets are committed only after the
 store transaction committed; a replayed report is a duplicate by (venue, exec id). A message
@@ -14,9 +14,10 @@ from typing import Any
 
 import msgspec
 
-from infra.store.api import Database, run
+from infra.store.api import Database
 from trading.domain.reports import ExecutionReport
-from trading.services.execution import Outcome, apply_execution_reports
+from trading.services.execution import Outcome, apply_reports
+from trading.uow import execute
 
 # Decoded straight into the domain's report: the wire shape is the dataclass (decimals as
 # strings, times ISO 8601), and msgspec checks every type on the way in.
@@ -43,7 +44,7 @@ def apply_batch(db: Database, reports: Sequence[ExecutionReport]) -> list[Outcom
     """Apply a batch in one transaction. If it raises, the consume loop splits the batch
     (infra/bus/consume.py) until the one report that fails is found and dead-lettered."""
     now = datetime.now(UTC)
-    return run(db, lambda tr: apply_execution_reports(tr, reports, now))
+    return execute(db, apply_reports, reports, now)
 
 
 def handle_messages(db: Database, messages: Sequence[Any]) -> list[tuple[Any, str]]:

@@ -17,12 +17,14 @@ from decimal import Decimal
 from typing import Any
 
 from infra.store.api import Database, Transaction, run
+from infra.store.keys import Subspace
 from ledger import journal
 from ledger.domain.entries import JournalEntry, trader_account
 from trading import codec, keys
 from trading.domain.orders import Fill, Order, Side
+from trading.domain.positions import Position
 from trading.domain.reservations import hold_asset, hold_minor
-from trading.repository import Repository
+from trading.repository import Repository, Trader
 from trading.services.working import MAX_FEE_RATE
 
 Read = Callable[[Callable[[Transaction], Any]], Any]  # runs one function in a transaction
@@ -65,6 +67,11 @@ def _pages(read: Read, begin: bytes, end: bytes) -> Iterator[list[tuple[bytes, b
         if len(rows) < PAGE:
             return
         begin = rows[-1][0] + b"\x00"
+
+
+def _range(space: Subspace) -> tuple[bytes, bytes]:
+    rng = space.range()
+    return rng.start, rng.stop
 
 
 def _balances(read: Read) -> dict[tuple[str, str], int]:
@@ -156,11 +163,18 @@ def _orders_fills_positions_holds(
             if now is not None:
                 findings += _stale_attempts(order, now, stale_after_s)
     findings += [f"venue fill {k} applied {n} times" for k, n in venue_fills.items() if n > 1]
-    counters = read(lambda tr: Repository(tr).counters())
+    counters = {
+        keys.COUNTER.unpack(k): int.from_bytes(v, "little", signed=True)
+        for rows in _pages(read, *_range(keys.COUNTER))
+        for k, v in rows
+    }
     counted = {label: n for (name, label), n in counters.items() if name == "orders" and n}
     if counted != dict(states):
         findings.append(f"order counters say {counted}, the orders are {dict(states)}")
-    for position in read(lambda tr: Repository(tr).positions()):
+    positions = (
+        codec.decode(v, Position) for rows in _pages(read, *_range(keys.POSITION)) for _, v in rows
+    )
+    for position in positions:
         expected = signed_fills.pop((position.trader_id, position.instrument), Decimal(0))
         if position.quantity != expected:
             findings.append(
@@ -177,7 +191,10 @@ def _holds(
 ) -> list[str]:
     """Each trader's holds equal what its open orders need, and its balances cover them."""
     findings = []
-    for trader in read(lambda tr: Repository(tr).traders()):
+    traders = (
+        codec.decode(v, Trader) for rows in _pages(read, *_range(keys.TRADER)) for _, v in rows
+    )
+    for trader in traders:
         holds = read(lambda tr, t=trader.trader_id: journal.holds(tr, t))
         for asset in sorted(holds.keys() | {a for t, a in needed if t == trader.trader_id}):
             held = holds.get(asset, 0)

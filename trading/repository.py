@@ -17,6 +17,14 @@ from trading.domain.positions import Position
 from venues.routing import VenueQuote, VenueStatus
 
 _EMPTY = b""
+# The most keys one paged read returns: a page must fit one short transaction.
+PAGE_LIMIT = 1_000
+
+
+def _bounded(limit: int) -> int:
+    if not 0 < limit <= PAGE_LIMIT:
+        raise ValueError(f"a page is 1-{PAGE_LIMIT} records, not {limit}")
+    return limit
 
 
 @dataclass(frozen=True)
@@ -71,8 +79,12 @@ class Repository:
         return order
 
     def save_order(self, order: Order, *, new: bool = False) -> None:
-        self.tr.set(keys.ORDER.pack((order.order_id,)), codec.encode(order))
+        """Write the order and its indexes; the per-state counters move with its state."""
+        key = keys.ORDER.pack((order.order_id,))
         before = self._loaded_states.get(order.order_id)
+        if before is None and not new:
+            before = self._stored_state(key)  # read elsewhere: count from what is stored
+        self.tr.set(key, codec.encode(order))
         if before != order.state.value:
             if before is not None:
                 self.tr.add(keys.COUNTER.pack(("orders", before)), -1)
@@ -91,6 +103,10 @@ class Repository:
             self.tr.set(resting, _EMPTY)
         else:
             self.tr.clear(resting)
+
+    def _stored_state(self, key: bytes) -> str | None:
+        data = self.tr.get(key)
+        return None if data is None else codec.decode(data, Order).state.value
 
     def _index_live_attempts(self, order: Order) -> None:
         for attempt in order.attempts:
@@ -122,13 +138,22 @@ class Repository:
         rows = self.tr.get_range(rng.start, end, limit=limit, reverse=True)
         return [keys.ORDER_BY_TRADER.unpack(k)[1] for k, _ in rows]
 
-    def all_order_ids(self) -> list[str]:
+    def all_order_ids(self, *, after: str | None = None, limit: int = PAGE_LIMIT) -> list[str]:
+        """One page of order ids in id order, strictly after `after`: a full page (`limit`
+        ids) may have a next one. Walk the store a page per transaction, never in one."""
         rng = keys.ORDER.range()
-        return [keys.ORDER.unpack(k)[0] for k, _ in self.tr.get_range(rng.start, rng.stop)]
+        start = keys.ORDER.pack((after,)) + b"\x00" if after else rng.start
+        rows = self.tr.get_range(start, rng.stop, limit=_bounded(limit))
+        return [keys.ORDER.unpack(k)[0] for k, _ in rows]
 
-    def resting_order_ids(self, instrument: str) -> list[str]:
+    def resting_order_ids(
+        self, instrument: str, *, after: str | None = None, limit: int = PAGE_LIMIT
+    ) -> list[str]:
+        """One page of the instrument's resting orders (working at the platform, no attempt)."""
         rng = keys.RESTING.range((instrument,))
-        return [keys.RESTING.unpack(k)[1] for k, _ in self.tr.get_range(rng.start, rng.stop)]
+        start = keys.RESTING.pack((instrument, after)) + b"\x00" if after else rng.start
+        rows = self.tr.get_range(start, rng.stop, limit=_bounded(limit))
+        return [keys.RESTING.unpack(k)[1] for k, _ in rows]
 
     # --- fills ----------------------------------------------------------------------------
     def fill_seen(self, venue: str, venue_fill_id: str) -> bool:

@@ -76,14 +76,7 @@ class RunningPlatform:
         supervisord (in run_platform's group) goes first: alive a moment longer, it would
         restart a part killed before it, and that orphan would hold the part's port.
         """
-        parts = [pid for name, pid in self.pids().items() if pid > 0 and name != "supervisord"]
-        os.killpg(self.process.pid, signal.SIGKILL)  # its own session: run_platform, supervisord
-        self.process.wait()
-        for pid in parts:  # each part leads its own process group (supervisord's setpgrp)
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        _kill(self.process, [pid for name, pid in self.pids().items() if name != "supervisord"])
 
     def manage(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -107,7 +100,7 @@ class RunningPlatform:
 
 
 def start_platform(
-    var_dir: Path, timeout_s: float = 120, again: RunningPlatform | None = None
+    var_dir: Path, timeout_s: float = 240, again: RunningPlatform | None = None
 ) -> RunningPlatform:
     """Start `make run`'s platform; `again`: the same ports and Celery queues as that run."""
     if again is not None:
@@ -155,14 +148,29 @@ def start_platform(
             0.2,
             "the platform to be ready",
         )
-    except AssertionError:
-        process.kill()
+    except AssertionError:  # a part that never answered: leave none of them behind
+        try:
+            started = json.loads((var_dir / "run" / "pids.json").read_text())
+        except (FileNotFoundError, ValueError):
+            started = {}
+        _kill(process, [pid for name, pid in started.items() if name != "supervisord"])
         raise
     if process.poll() is not None:
         raise RuntimeError((var_dir / "run_platform.log").read_text(errors="replace")[-4000:])
     token = (var_dir / "demo-token").read_text().strip()
     env["KAFKA_BOOTSTRAP_SERVERS"] = f"127.0.0.1:{kafka}"
     return RunningPlatform(process, var_dir, web, sim, kafka, token, env)
+
+
+def _kill(process: subprocess.Popen[bytes], parts: list[int]) -> None:
+    os.killpg(process.pid, signal.SIGKILL)  # its own session: run_platform, supervisord
+    process.wait()
+    for pid in parts:  # each part leads its own process group (supervisord's setpgrp)
+        try:
+            if pid > 0:
+                os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def pid_alive(pid: int) -> bool:

@@ -36,10 +36,11 @@ from trading.accounts import trader_id_for
 from trading.api import edge_cache, errors, pagination, selectors
 from trading.api import serializers as s
 from trading.domain.errors import OrderNotCancelable
-from trading.services.cancel import cancel_order
-from trading.services.place import PlaceOrder, new_order_id, place_order
+from trading.services.cancel import CancelOrder, cancel
+from trading.services.place import PlaceOrder, new_order_id, place
 from trading.snapshots import order_snapshot
 from trading.tokens.auth import ApiTokenAuthentication
+from trading.uow import execute
 
 # --- the edge's policies, shared by ledger.api -----------------------------------------------
 
@@ -221,7 +222,7 @@ class OrdersView(EdgeAPIView):
         body = parse(s.PlaceOrderSerializer, request.data)
         command = PlaceOrder(trader_id=self.trader_id(), order_id=new_order_id(), **body)
         now = datetime.now(UTC)
-        placed = run(database(), lambda tr: place_order(tr, command, now))
+        placed = execute(database(), place, command, now)
         return Response(
             order_snapshot(placed.order),
             status=status.HTTP_201_CREATED if placed.created else status.HTTP_200_OK,
@@ -264,7 +265,7 @@ class CancelOrderView(EdgeAPIView):
         order_id, trader_id = checked_order_id(order_id), self.trader_id()
         now = datetime.now(UTC)
         try:
-            order = run(database(), lambda tr: cancel_order(tr, order_id, now, trader_id=trader_id))
+            order = execute(database(), cancel, CancelOrder(order_id, trader_id), now)
         except OrderNotCancelable as ended:
             return Response(order_snapshot(ended.order), status=status.HTTP_409_CONFLICT)  # type: ignore[attr-defined]
         return Response(order_snapshot(order), status=status.HTTP_202_ACCEPTED)

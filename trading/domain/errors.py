@@ -49,3 +49,16 @@ class Refusal(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class IllegalTransition(Exception):
+    """A move the order's or attempt's transition table does not allow.
+
+    A bug in trading-core, never bad input: raised (not asserted, so it holds under
+    `python -O`) before anything changed, so the transaction that tried it writes nothing.
+    """
+
+    def __init__(self, entity: str, state: str, event: str, detail: str = "") -> None:
+        message = f"{entity}: {event} in {state}" + (f" ({detail})" if detail else "")
+        super().__init__(message)
+        self.entity, self.state, self.event = entity, state, event

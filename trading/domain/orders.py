@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import TypeVar
 
-from trading.domain.errors import Refusal
+from trading.domain.errors import IllegalTransition, Refusal
 from trading.domain.reports import ExecType, ExecutionReport
 
 
@@ -66,33 +67,79 @@ ENDED_ATTEMPT_STATES = frozenset(
 )
 OPEN = (OrderState.NEW, OrderState.WORKING, OrderState.PARTIALLY_FILLED)
 
-# (state, event) -> state. Anything not listed is a bug and raises.
-_ORDER_TABLE: dict[tuple[OrderState, str], OrderState] = {
-    **{(s, "working"): OrderState.WORKING for s in (OrderState.NEW, OrderState.WORKING)},
-    **{(s, "partial_fill"): OrderState.PARTIALLY_FILLED for s in OPEN},
-    **{(s, "complete_fill"): OrderState.FILLED for s in OPEN},
-    **{(s, "cancel_requested"): OrderState.CANCEL_PENDING for s in OPEN},
+
+class OrderEvent(StrEnum):
+    """What can happen to an order; `_ORDER_TABLE` says where each event takes it."""
+
+    WORKING = "working"  # a venue acknowledged an attempt, or the order rests at the platform
+    PARTIAL_FILL = "partial_fill"
+    COMPLETE_FILL = "complete_fill"
+    CANCEL_REQUESTED = "cancel_requested"
+    CANCELED = "canceled"
+    EXPIRED = "expired"
+    REJECTED = "rejected"
+
+
+class AttemptEvent(StrEnum):
+    """What a venue can say about an attempt; `_ATTEMPT_TABLE` says where it takes it."""
+
+    ACKNOWLEDGED = "acknowledged"
+    PARTIAL_FILL = "partial_fill"
+    COMPLETE_FILL = "complete_fill"
+    EXPIRED = "expired"
+    CANCELED = "canceled"
+    REJECTED = "rejected"
+
+
+# (state, event) -> state: the only way an order's state changes. Anything not listed is a bug
+# and raises IllegalTransition.
+_ORDER_TABLE: dict[tuple[OrderState, OrderEvent], OrderState] = {
+    **{(s, OrderEvent.WORKING): OrderState.WORKING for s in (OrderState.NEW, OrderState.WORKING)},
+    **{(s, OrderEvent.PARTIAL_FILL): OrderState.PARTIALLY_FILLED for s in OPEN},
+    **{(s, OrderEvent.COMPLETE_FILL): OrderState.FILLED for s in OPEN},
+    **{(s, OrderEvent.CANCEL_REQUESTED): OrderState.CANCEL_PENDING for s in OPEN},
     # A resting order with nothing at a venue cancels at once.
-    **{(s, "canceled"): OrderState.CANCELED for s in (*OPEN, OrderState.CANCEL_PENDING)},
-    **{(s, "expired"): OrderState.EXPIRED for s in OPEN},
-    # Rejected only while nothing has filled; with fills it expires with what it has.
-    **{(s, "rejected"): OrderState.REJECTED for s in (OrderState.NEW, OrderState.WORKING)},
+    **{(s, OrderEvent.CANCELED): OrderState.CANCELED for s in (*OPEN, OrderState.CANCEL_PENDING)},
+    **{(s, OrderEvent.EXPIRED): OrderState.EXPIRED for s in OPEN},
+    # Rejected only while nothing has filled (new or working never hold a fill) ...
+    **{(s, OrderEvent.REJECTED): OrderState.REJECTED for s in (OrderState.NEW, OrderState.WORKING)},
+    # ... with fills, a venue refusing the next attempt cannot undo them: it expires with them.
+    (OrderState.PARTIALLY_FILLED, OrderEvent.REJECTED): OrderState.EXPIRED,
     # A fill can arrive after the cancel was sent: the venue filled before it saw the cancel.
-    (OrderState.CANCEL_PENDING, "partial_fill"): OrderState.CANCEL_PENDING,
-    (OrderState.CANCEL_PENDING, "complete_fill"): OrderState.FILLED,
+    (OrderState.CANCEL_PENDING, OrderEvent.PARTIAL_FILL): OrderState.CANCEL_PENDING,
+    (OrderState.CANCEL_PENDING, OrderEvent.COMPLETE_FILL): OrderState.FILLED,
     # A cancel racing the last attempt's expiry: the order ends canceled either way.
-    (OrderState.CANCEL_PENDING, "expired"): OrderState.CANCELED,
-    (OrderState.CANCEL_PENDING, "rejected"): OrderState.CANCELED,
+    (OrderState.CANCEL_PENDING, OrderEvent.EXPIRED): OrderState.CANCELED,
+    (OrderState.CANCEL_PENDING, OrderEvent.REJECTED): OrderState.CANCELED,
 }
 
-_ATTEMPT_TABLE: dict[tuple[AttemptState, ExecType], AttemptState] = {
-    (AttemptState.PENDING, ExecType.NEW): AttemptState.WORKING,
-    **{
-        (s, t): AttemptState(t.value)
-        for s in (AttemptState.PENDING, AttemptState.WORKING)
-        for t in (ExecType.EXPIRED, ExecType.CANCELED, ExecType.REJECTED)
-    },
+_LIVE_ATTEMPT = (AttemptState.PENDING, AttemptState.WORKING)
+_ATTEMPT_TABLE: dict[tuple[AttemptState, AttemptEvent], AttemptState] = {
+    (AttemptState.PENDING, AttemptEvent.ACKNOWLEDGED): AttemptState.WORKING,
+    # A fill proves the venue accepted the attempt: its ack may come later, or never.
+    **{(s, AttemptEvent.PARTIAL_FILL): AttemptState.WORKING for s in _LIVE_ATTEMPT},
+    **{(s, AttemptEvent.COMPLETE_FILL): AttemptState.FILLED for s in _LIVE_ATTEMPT},
+    **{(s, AttemptEvent.EXPIRED): AttemptState.EXPIRED for s in _LIVE_ATTEMPT},
+    **{(s, AttemptEvent.CANCELED): AttemptState.CANCELED for s in _LIVE_ATTEMPT},
+    **{(s, AttemptEvent.REJECTED): AttemptState.REJECTED for s in _LIVE_ATTEMPT},
 }
+
+# The venue's end of an attempt, as the attempt's event.
+_END_EVENT = {
+    ExecType.EXPIRED: AttemptEvent.EXPIRED,
+    ExecType.CANCELED: AttemptEvent.CANCELED,
+    ExecType.REJECTED: AttemptEvent.REJECTED,
+}
+
+
+def order_transitions() -> dict[tuple[OrderState, OrderEvent], OrderState]:
+    """A copy of the order's transition table (for documentation and tests)."""
+    return dict(_ORDER_TABLE)
+
+
+def attempt_transitions() -> dict[tuple[AttemptState, AttemptEvent], AttemptState]:
+    """A copy of the attempt's transition table (for documentation and tests)."""
+    return dict(_ATTEMPT_TABLE)
 
 
 @dataclass
@@ -116,6 +163,12 @@ class Attempt:
     @property
     def ended(self) -> bool:
         return self.state in ENDED_ATTEMPT_STATES
+
+    def apply(self, event: AttemptEvent) -> None:
+        """Move by the attempt's table; a move it does not list raises IllegalTransition."""
+        self.state = _next(
+            _ATTEMPT_TABLE, self.state, event, AttemptEvent, f"attempt {self.attempt_id}"
+        )
 
 
 @dataclass(frozen=True)
@@ -201,11 +254,9 @@ class Order:
         return f"{self.order_id}:{attempt.attempt_id}"
 
     # --- changing --------------------------------------------------------------------------
-    def _move(self, event: str) -> None:
-        try:
-            self.state = _ORDER_TABLE[(self.state, event)]
-        except KeyError:
-            raise AssertionError(f"order {self.order_id}: {event} in {self.state}") from None
+    def apply(self, event: OrderEvent) -> None:
+        """Move by the order's table; a move it does not list raises IllegalTransition."""
+        self.state = _next(_ORDER_TABLE, self.state, event, OrderEvent, f"order {self.order_id}")
 
     def touch(self, now: datetime) -> None:
         """Record one delta: seq + 1."""
@@ -222,9 +273,12 @@ class Order:
     ) -> Attempt:
         """A new pending attempt; never more at venues than what is left to fill."""
         if quantity <= 0 or self.working_quantity + quantity > self.remaining_quantity:
-            raise AssertionError(
-                f"order {self.order_id}: {quantity} more would put "
-                f"{self.working_quantity + quantity} in flight of {self.remaining_quantity} left"
+            raise IllegalTransition(
+                f"order {self.order_id}",
+                self.state.value,
+                "add_attempt",
+                f"{quantity} more would put {self.working_quantity + quantity} in flight "
+                f"of {self.remaining_quantity} left",
             )
         attempt = Attempt(
             attempt_id=f"EA-{len(self.attempts) + 1}",
@@ -240,14 +294,18 @@ class Order:
 
     def request_cancel(self) -> None:
         """Cancel: at once when nothing is at a venue, else cancel_pending until venues confirm."""
-        self._move("cancel_requested" if self.active_attempts else "canceled")
+        self.apply(OrderEvent.CANCEL_REQUESTED if self.active_attempts else OrderEvent.CANCELED)
 
-    def end(self, event: str, reason: str | None = None) -> None:
-        """End an order with no active attempt: expired, rejected or canceled."""
-        assert not self.active_attempts, "an order with attempts at a venue cannot end yet"
-        if event == "rejected" and self.filled_quantity:
-            event = "expired"
-        self._move(event)
+    def end(self, event: OrderEvent, reason: str | None = None) -> None:
+        """End an order with no active attempt: expired, rejected or canceled.
+
+        Rejected after fills is expired (the table's rule): the fills stand.
+        """
+        if self.active_attempts:
+            raise IllegalTransition(
+                f"order {self.order_id}", self.state, str(event), "attempts are still at a venue"
+            )
+        self.apply(event)
         self.reason = reason
 
     def apply_report(self, report: ExecutionReport, fill_id: str) -> ReportOutcome:
@@ -271,9 +329,9 @@ class Order:
         # An ack after fills or after the end changes nothing: reports can be reordered.
         if attempt.state is not AttemptState.PENDING:
             return ReportOutcome(changed=False)
-        attempt.state = _ATTEMPT_TABLE[(attempt.state, ExecType.NEW)]
+        attempt.apply(AttemptEvent.ACKNOWLEDGED)
         if self.state is OrderState.NEW:
-            self._move("working")
+            self.apply(OrderEvent.WORKING)
         return ReportOutcome(changed=True)
 
     def _apply_fill(self, attempt: Attempt, report: ExecutionReport, fill_id: str) -> ReportOutcome:
@@ -294,8 +352,8 @@ class Order:
         if self.protect_price and not _within(self.side, price, self.protect_price):
             raise Refusal(f"fill price {price} is worse than the limit {self.protect_price}")
         attempt.filled_quantity += quantity
-        if attempt.state is AttemptState.PENDING:
-            attempt.state = AttemptState.WORKING  # a fill proves the venue accepted it
+        complete = attempt.filled_quantity == attempt.quantity
+        attempt.apply(AttemptEvent.COMPLETE_FILL if complete else AttemptEvent.PARTIAL_FILL)
         self.filled_quantity += quantity
         self.notional += quantity * price
         self.fees += report.fee
@@ -312,13 +370,11 @@ class Order:
             fee_asset=report.fee_asset,
             executed_at=report.transact_time or self.updated_at,
         )
-        ended = False
-        if attempt.filled_quantity == attempt.quantity:
-            attempt.state = AttemptState.FILLED
-            ended = True
-        elif attempt.final_cum_quantity == attempt.filled_quantity:
+        ended = complete
+        if not complete and attempt.final_cum_quantity == attempt.filled_quantity:
             ended = self._close(attempt)  # the last missing fill of an attempt that already ended
-        self._move("complete_fill" if self.filled_quantity == self.quantity else "partial_fill")
+        filled = self.filled_quantity == self.quantity
+        self.apply(OrderEvent.COMPLETE_FILL if filled else OrderEvent.PARTIAL_FILL)
         return ReportOutcome(changed=True, fill=fill, attempt_ended=ended)
 
     def _apply_end(self, attempt: Attempt, report: ExecutionReport) -> ReportOutcome:
@@ -339,9 +395,24 @@ class Order:
         return ReportOutcome(changed=True, attempt_ended=self._close(attempt))
 
     def _close(self, attempt: Attempt) -> bool:
-        assert attempt.final_exec_type is not None
-        attempt.state = _ATTEMPT_TABLE[(attempt.state, attempt.final_exec_type)]
+        if attempt.final_exec_type not in _END_EVENT:
+            raise IllegalTransition(
+                f"attempt {attempt.attempt_id}", attempt.state, str(attempt.final_exec_type)
+            )
+        attempt.apply(_END_EVENT[attempt.final_exec_type])
         return True
+
+
+S = TypeVar("S", OrderState, AttemptState)
+E = TypeVar("E", OrderEvent, AttemptEvent)
+
+
+def _next(table: dict[tuple[S, E], S], state: S, event: E, kind: type[E], entity: str) -> S:
+    """The table's next state; a string event is taken as the event it names."""
+    try:
+        return table[(state, kind(event))]
+    except (KeyError, ValueError):
+        raise IllegalTransition(entity, state.value, str(event)) from None
 
 
 def _within(side: Side, price: Decimal, limit: Decimal) -> bool:

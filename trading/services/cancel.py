@@ -2,41 +2,47 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from infra.store.api import Transaction
-from trading import outbox as ob
 from trading.domain.errors import OrderNotCancelable
 from trading.domain.orders import Order, OrderState
-from trading.domain.reservations import hold_minor
-from trading.repository import Repository
-from trading.services.working import MAX_FEE_RATE, cancel_command, publish_delta, sync_hold
+from trading.services.working import cancel_command
+from trading.uow import UnitOfWork, joined
+
+
+@dataclass(frozen=True)
+class CancelOrder:
+    """Ask for an order's end; `trader_id` (when given) must own it."""
+
+    order_id: str
+    trader_id: str | None = None
 
 
 def cancel_order(
     tr: Transaction, order_id: str, now: datetime, *, trader_id: str | None = None
 ) -> Order:
+    """`cancel` in the caller's transaction."""
+    return joined(tr, cancel, CancelOrder(order_id, trader_id), now)
+
+
+def cancel(command: CancelOrder, uow: UnitOfWork) -> Order:
     """Ask for the order's end. Asking twice changes nothing the second time.
 
     Raises UnknownOrder (also for another trader's order) and OrderNotCancelable when the order
     has already ended (its snapshot is in `error.order`).
     """
-    repo = Repository(tr)
-    order = repo.order(order_id, trader_id=trader_id)
+    order = uow.order(command.order_id, trader_id=command.trader_id)
     if order.state is OrderState.CANCEL_PENDING:
         return order
     if order.ended:
         error = OrderNotCancelable(f"order is already {order.state.value}")
         error.order = order  # type: ignore[attr-defined]
         raise error
-    instrument = repo.instrument(order.instrument)
-    held_before = hold_minor(order, MAX_FEE_RATE)
-    box = ob.Outbox(tr)
+    instrument = uow.repo.instrument(order.instrument)
     order.request_cancel()
     for attempt in order.active_attempts:
-        box.write(cancel_command(order, attempt, now))
-    order.touch(now)
-    sync_hold(order, instrument, held_before, repo)
-    publish_delta(box, order, now)
-    repo.save_order(order)
+        uow.outbox.write(cancel_command(order, attempt, uow.now))
+    uow.order_changed(order, instrument)
     return order

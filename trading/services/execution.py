@@ -23,16 +23,10 @@ from trading.domain.errors import Refusal
 from trading.domain.money import display
 from trading.domain.orders import Fill, Order, Side
 from trading.domain.reports import ExecType, ExecutionReport, rule_violation
-from trading.domain.reservations import hold_minor
 from trading.repository import Repository
-from trading.services.working import (
-    MAX_FEE_RATE,
-    publish_delta,
-    record_attempt_end,
-    sync_hold,
-    work,
-)
+from trading.services.working import record_attempt_end, work
 from trading.snapshots import fill_view
+from trading.uow import UnitOfWork, joined
 
 
 class Outcome(StrEnum):
@@ -43,8 +37,20 @@ class Outcome(StrEnum):
 
 
 def apply_execution_report(tr: Transaction, report: ExecutionReport, now: datetime) -> Outcome:
+    """`apply_report` in the caller's transaction."""
+    return joined(tr, apply_report, report, now)
+
+
+def apply_execution_reports(
+    tr: Transaction, reports: Iterable[ExecutionReport], now: datetime
+) -> list[Outcome]:
+    """`apply_reports` in the caller's transaction."""
+    return joined(tr, apply_reports, reports, now)
+
+
+def apply_report(report: ExecutionReport, uow: UnitOfWork) -> Outcome:
     """Apply `report` once; a redelivery, or a replay after commit_unknown_result, is a no-op."""
-    repo = Repository(tr)
+    repo, now = uow.repo, uow.now
     if repo.report_outcome(report.venue, report.exec_id) is not None:
         return Outcome.DUPLICATE
     if report.exec_type is ExecType.TRADE:
@@ -53,19 +59,18 @@ def apply_execution_report(tr: Transaction, report: ExecutionReport, now: dateti
         if repo.fill_seen(report.venue, report.venue_fill_id):
             _record(repo, report, Outcome.DUPLICATE, now)
             return Outcome.DUPLICATE
-    order = repo.find_order(report.order_id)
+    order = uow.find_order(report.order_id)
     if order is None:
         return _quarantine(repo, report, f"unknown order {report.order_id}", now)
     instrument = repo.instrument(order.instrument)
     broken = rule_violation(report, instrument.quantity_step, instrument.price_tick)
     if broken is not None:  # e.g. 0.000000001 BTC: nothing the ledger or the order can hold
         return _quarantine(repo, report, broken, now)
-    held_before = hold_minor(order, MAX_FEE_RATE)
     try:
         change = order.apply_report(report, fill_id=f"{order.order_id}-F{order.fill_count + 1}")
     except Refusal as refusal:
         return _quarantine(repo, report, refusal.reason, now)
-    box = ob.Outbox(tr)
+    box = uow.outbox
     if change.fill is not None:
         _book_fill(repo, box, order, change.fill, instrument.base, instrument.quote, now)
     if change.attempt_ended:
@@ -74,21 +79,17 @@ def apply_execution_report(tr: Transaction, report: ExecutionReport, now: dateti
             record_attempt_end(repo, order, ended, now)
         work(repo, box, order, instrument, now)
     if change.changed:
-        order.touch(now)
-        sync_hold(order, instrument, held_before, repo)
-        publish_delta(box, order, now, change.fill)
-    # Saved even when unchanged: it may now hold an end report waiting for its fills.
-    repo.save_order(order)
+        uow.order_changed(order, instrument, change.fill)
+    else:
+        uow.save_order(order)  # unchanged, but it may now hold an end report awaiting fills
     outcome = Outcome.APPLIED if change.changed else Outcome.UNCHANGED
     _record(repo, report, outcome, now)
     return outcome
 
 
-def apply_execution_reports(
-    tr: Transaction, reports: Iterable[ExecutionReport], now: datetime
-) -> list[Outcome]:
+def apply_reports(reports: Iterable[ExecutionReport], uow: UnitOfWork) -> list[Outcome]:
     """Several reports in one transaction (batching for throughput); same rules, in order."""
-    return [apply_execution_report(tr, report, now) for report in reports]
+    return [apply_report(report, uow) for report in reports]
 
 
 def _book_fill(

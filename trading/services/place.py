@@ -12,7 +12,6 @@ from decimal import Decimal
 from infra.store.api import Transaction
 from ledger import journal
 from ledger.domain.entries import trader_account
-from trading import outbox as ob
 from trading.domain.errors import (
     ClientOrderIdConflict,
     InsufficientFunds,
@@ -24,7 +23,8 @@ from trading.domain.orders import Order, OrderType, RoutingStrategy, Side, TimeI
 from trading.domain.reservations import hold_asset, hold_minor
 from trading.repository import Repository
 from trading.services.reference import order_strategy
-from trading.services.working import MAX_FEE_RATE, publish_delta, work
+from trading.services.working import MAX_FEE_RATE, work
+from trading.uow import UnitOfWork, joined
 from venues.routing import protective_price
 
 CLIENT_ORDER_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -60,12 +60,17 @@ class Placed:
 
 
 def place_order(tr: Transaction, command: PlaceOrder, now: datetime) -> Placed:
+    """`place` in the caller's transaction."""
+    return joined(tr, place, command, now)
+
+
+def place(command: PlaceOrder, uow: UnitOfWork) -> Placed:
     """Accept an order: it is `new` with EA-1 pending, or rests `working`, or expires at once.
 
     Idempotent on (trader, client_order_id): the same body again returns the first order,
     a different body raises ClientOrderIdConflict. Nothing is written when anything is refused.
     """
-    repo = Repository(tr)
+    tr, repo, now = uow.tr, uow.repo, uow.now
     existing = repo.find_order(command.order_id)
     if existing is not None:  # this transaction ran before and committed (commit_unknown_result)
         return Placed(existing, created=False)
@@ -87,11 +92,8 @@ def place_order(tr: Transaction, command: PlaceOrder, now: datetime) -> Placed:
     total = journal.balance(tr, trader_account(order.trader_id), asset)
     if total - journal.held(tr, order.trader_id, asset) < needed:
         raise InsufficientFunds(f"not enough {asset} available for this order")
-    box = ob.Outbox(tr)
-    work(repo, box, order, instrument, now)
-    journal.change_hold(tr, order.trader_id, asset, hold_minor(order, MAX_FEE_RATE))
-    publish_delta(box, order, now)
-    repo.save_order(order, new=True)
+    work(repo, uow.outbox, order, instrument, now)
+    uow.order_placed(order, instrument)  # its whole hold (of `asset`), its first delta, saved
     return Placed(order, created=True)
 
 

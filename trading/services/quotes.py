@@ -2,29 +2,56 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from infra.store.api import Transaction
-from trading import outbox as ob
-from trading.domain.reservations import hold_minor
-from trading.repository import Repository
-from trading.services.working import MAX_FEE_RATE, publish_delta, sync_hold, work
+from trading.services.working import work
+from trading.uow import UnitOfWork, joined
 from venues.routing import VenueQuote
 
 # A bound on how many resting orders one book update re-works in its transaction.
 MAX_REWORK_PER_UPDATE = 100
 
 
+@dataclass(frozen=True)
+class ReworkResting:
+    """Route the resting orders of one instrument again."""
+
+    instrument: str
+
+
+@dataclass(frozen=True)
+class ReopenVenue:
+    """The venue answers again."""
+
+    venue: str
+
+
 def record_quote(tr: Transaction, quote: VenueQuote, now: datetime) -> int:
+    """`keep_quote` in the caller's transaction."""
+    return joined(tr, keep_quote, quote, now)
+
+
+def rework_resting(tr: Transaction, instrument_symbol: str, now: datetime) -> int:
+    """`rework` in the caller's transaction."""
+    return joined(tr, rework, ReworkResting(instrument_symbol), now)
+
+
+def reopen_venue(tr: Transaction, venue: str, now: datetime) -> int:
+    """`reopen` in the caller's transaction."""
+    return joined(tr, reopen, ReopenVenue(venue), now)
+
+
+def keep_quote(quote: VenueQuote, uow: UnitOfWork) -> int:
     """Keep the venue's new touch and depth; returns how many resting orders it gave an attempt."""
-    repo = Repository(tr)
+    repo = uow.repo
     current = repo.quote(quote.venue, quote.instrument)
     if current is not None and _same_touch(current, quote):
         return 0
     # The version is ours, +1 per change: venues restart and renumber, the router must not.
     repo.save_quote(replace(quote, version=(current.version + 1) if current else 1))
-    return rework_resting(tr, quote.instrument, now)
+    return rework(ReworkResting(quote.instrument), uow)
 
 
 def _same_touch(a: VenueQuote, b: VenueQuote) -> bool:
@@ -36,34 +63,31 @@ def _same_touch(a: VenueQuote, b: VenueQuote) -> bool:
     return touch(a) == touch(b)
 
 
-def rework_resting(tr: Transaction, instrument_symbol: str, now: datetime) -> int:
-    """Route resting orders of one instrument again (after a book update or a venue recovering)."""
-    repo = Repository(tr)
-    instrument = repo.instrument(instrument_symbol)
-    box = ob.Outbox(tr)
+def rework(command: ReworkResting, uow: UnitOfWork) -> int:
+    """Route resting orders of one instrument again (after a book update or a venue recovering).
+
+    At most MAX_REWORK_PER_UPDATE of them, read as one bounded page; the next update routes more.
+    """
+    repo = uow.repo
+    instrument = repo.instrument(command.instrument)
     routed = 0
-    for order_id in repo.resting_order_ids(instrument_symbol)[:MAX_REWORK_PER_UPDATE]:
-        order = repo.order(order_id)
-        held_before = hold_minor(order, MAX_FEE_RATE)
+    for order_id in repo.resting_order_ids(command.instrument, limit=MAX_REWORK_PER_UPDATE):
+        order = uow.order(order_id)
         attempts_before = len(order.attempts)
-        work(repo, box, order, instrument, now)
+        work(repo, uow.outbox, order, instrument, uow.now)
         if len(order.attempts) == attempts_before:
             continue
         routed += 1
-        order.touch(now)
-        sync_hold(order, instrument, held_before, repo)
-        publish_delta(box, order, now)
-        repo.save_order(order)
+        uow.order_changed(order, instrument)
     return routed
 
 
-def reopen_venue(tr: Transaction, venue: str, now: datetime) -> int:
-    """The venue answers again: close its circuit and re-work resting orders everywhere."""
+def reopen(command: ReopenVenue, uow: UnitOfWork) -> int:
+    """Close the venue's circuit and re-work resting orders everywhere."""
     from trading.services.reference import set_venue_state
 
-    repo = Repository(tr)
-    record = repo.venue(venue)
+    record = uow.repo.venue(command.venue)
     if record is None or not record.circuit_open:
         return 0
-    set_venue_state(tr, venue, circuit_open=False)
-    return sum(rework_resting(tr, i.symbol, now) for i in repo.instruments())
+    set_venue_state(uow.tr, command.venue, circuit_open=False)
+    return sum(rework(ReworkResting(i.symbol), uow) for i in uow.repo.instruments())

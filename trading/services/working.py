@@ -17,6 +17,7 @@ from trading.domain.orders import (
     AttemptState,
     Fill,
     Order,
+    OrderEvent,
     OrderState,
     OrderType,
     RoutingStrategy,
@@ -53,7 +54,7 @@ def work(
     if order.active_attempts:
         return
     if order.state is OrderState.CANCEL_PENDING:
-        order.end("canceled")
+        order.end(OrderEvent.CANCELED)
         return
     quantity = round_down(order.remaining_quantity, instrument.quantity_step)
     route = None
@@ -82,7 +83,7 @@ def _work_split(
     """The split strategy: spread what no live attempt covers across the venues without one."""
     if order.state is OrderState.CANCEL_PENDING:
         if not order.active_attempts:
-            order.end("canceled")
+            order.end(OrderEvent.CANCELED)
         return
     free = round_down(order.remaining_quantity - order.working_quantity, instrument.quantity_step)
     venues = repo.venues()
@@ -139,9 +140,9 @@ def _no_route(order: Order, quantity: Decimal, venues: list[VenueRecord]) -> Non
         last = order.attempts[-1] if order.attempts else None
         rejected = last is not None and last.state is AttemptState.REJECTED
         reason = _no_route_reason(order, quantity, venues)
-        order.end("rejected" if rejected else "expired", reason=reason)
+        order.end(OrderEvent.REJECTED if rejected else OrderEvent.EXPIRED, reason=reason)
     elif order.state is OrderState.NEW:
-        order.state = OrderState.WORKING  # accepted and resting: nothing inside the limit now
+        order.apply(OrderEvent.WORKING)  # accepted and resting: nothing inside the limit now
 
 
 def _fill_ratios(

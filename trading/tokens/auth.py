@@ -24,8 +24,9 @@ def failure_limit() -> int:
     return int(getattr(settings, "TOKEN_FAILURES_PER_MINUTE", 30))
 
 
-def _failures_key(request: Request) -> str:
-    return f"token-failures:{request.META.get('REMOTE_ADDR', '')}"
+def failures_key(address: str) -> str:
+    """The shared cache's count of failed token attempts from one client address."""
+    return f"token-failures:{address}"
 
 
 class ApiTokenAuthentication(TokenAuthentication):
@@ -35,7 +36,7 @@ class ApiTokenAuthentication(TokenAuthentication):
         words = get_authorization_header(request).split()
         if not words or words[0].lower() != self.keyword.lower().encode():
             return None  # no token offered: the session decides
-        key = _failures_key(request)
+        key = failures_key(request.META.get("REMOTE_ADDR", ""))
         if (cache.get(key) or 0) >= failure_limit():
             raise Throttled(FAILURE_WINDOW_S, "Too many failed token attempts.")
         try:

@@ -15,6 +15,7 @@ import signal
 import threading
 import time
 import uuid
+import xmlrpc.client
 from pathlib import Path
 
 from django.conf import settings
@@ -62,7 +63,12 @@ class Command(BaseCommand):
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
         try:
-            supervisor.start()
+            try:
+                supervisor.start()
+            except (RuntimeError, OSError, xmlrpc.client.Error):
+                if not stop.is_set():
+                    raise
+                return  # Ctrl-C while starting (supervisord got it too): stop what started
             self._banner(ports, token, time.monotonic() - started, var_dir)
             # Tied to this run: a ready file left by a killed run names another pid.
             ready = {"pid": os.getpid(), "run_id": env["PLATFORM_RUN_ID"]}

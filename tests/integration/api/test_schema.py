@@ -10,7 +10,6 @@ Two things the schema cannot express, configured here rather than hidden:
 """
 
 import collections
-import time
 
 import pytest
 import schemathesis
@@ -36,7 +35,6 @@ OPERATIONS = {
     ("/api/v1/tokens/{token_id}", "delete"): {"204", "401", "404"},
     ("/api/v1/tokens/{token_id}/rotate", "post"): {"201", "400", "401", "404"},
 }
-RUN_BUDGET_S = 60
 # Bodies are strict (an unknown field is a 400) and business rules refuse valid-looking data
 # (funds, the quantity step, an expiry in the past): 400 is an expected answer of these writes.
 # The token operations run last and may revoke the fuzzer's own token (401) or name one that
@@ -130,7 +128,6 @@ def test_generated_requests_pass_every_schemathesis_check(fuzzed_trader):
     config = SchemathesisConfig.from_dict(CONFIG)
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", app, config=config)
     headers = {"Authorization": f"Token {fuzzed_trader.token}"}
-    started = time.monotonic()
     operations = [result.ok() for result in schema.get_all_operations()]
     # The token endpoints last: one of them may revoke or rotate the fuzzer's own token.
     operations.sort(key=lambda op: op.path.startswith("/api/v1/tokens"))
@@ -155,7 +152,6 @@ def test_generated_requests_pass_every_schemathesis_check(fuzzed_trader):
         for strategy in strategies:
             FUZZ_SETTINGS(given(case=strategy)(lambda case: check(case)))()
     assert failures == {}, "\n\n".join(failures.values())[:6000]
-    assert time.monotonic() - started < RUN_BUDGET_S
     # The schema's example orders were accepted (201, then 200 for the same client_order_id).
     assert statuses[("POST /api/v1/orders", 201)] >= 1
     assert {code for _, code in statuses} <= {200, 201, 202, 204, 400, 401, 404, 409, 413, 415}
