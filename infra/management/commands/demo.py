@@ -116,9 +116,12 @@ class Command(BaseCommand):
         self._show_attempts(order, seen)
         delta = order
         while delta["state"] not in {"filled", "canceled", "expired", "rejected"}:
-            delta = json.loads(ws.recv(timeout=timeout_s))  # type: ignore[attr-defined]
-            if delta.get("type") != "order.delta" or delta["order_id"] != order["order_id"]:
+            message = json.loads(ws.recv(timeout=timeout_s))  # type: ignore[attr-defined]
+            # Another order's delta (the stream carries all of the trader's) is not ours: its
+            # state must not end the loop.
+            if message.get("type") != "order.delta" or message["order_id"] != order["order_id"]:
                 continue
+            delta = message
             self._show_attempts(delta, seen)
             if "last_fill" in delta:
                 fill = delta["last_fill"]
