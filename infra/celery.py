@@ -1,4 +1,5 @@
-"""The Celery app: one queue per venue (venue.SIM-A, venue.SIM-B), plus publisher and projector."""
+"""The Celery app: one queue per venue (venue.SIM-A, venue.SIM-B, venue.SIM-F), plus publisher and
+projector."""
 
 import os
 

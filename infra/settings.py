@@ -151,6 +151,10 @@ KAFKA_BOOTSTRAP_SERVERS = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "")
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "redis://127.0.0.1:6379/0")
 VENUE_SIMULATOR_URL = os.environ.get("VENUE_SIMULATOR_URL", "http://127.0.0.1:8100")
+# Venues reached over a FIX 4.4 session (venues/adapters/fix/): where, and as whom.
+FIX_VENUES = ("SIM-F",)
+VENUE_FIX_ADDRESS = os.environ.get("VENUE_FIX_ADDRESS", "127.0.0.1:8101")
+FIX_SENDER_COMP_ID = os.environ.get("FIX_SENDER_COMP_ID", "BACKOFFICE")
 # Runs that share one Redis (tests beside `make run`) keep their queues apart by a key prefix.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # A killed worker's unacknowledged command goes back to its queue after this many seconds

@@ -103,6 +103,7 @@ class Ports:
     web: int = 8000
     simulator: int = 8100
     kafka: int = 9092
+    fix: int = 8101  # the simulator's FIX 4.4 acceptor (SIM-F)
 
 
 def platform_env(var_dir: Path, ports: Ports, base: dict[str, str] | None = None) -> dict[str, str]:
@@ -112,13 +113,18 @@ def platform_env(var_dir: Path, ports: Ports, base: dict[str, str] | None = None
     env.setdefault("STORE_PATH", str(var_dir / "store.sqlite3"))
     env.setdefault("KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{ports.kafka}")
     env.setdefault("VENUE_SIMULATOR_URL", f"http://127.0.0.1:{ports.simulator}")
+    env.setdefault("VENUE_FIX_ADDRESS", f"127.0.0.1:{ports.fix}")
     env.setdefault("DJANGO_SETTINGS_MODULE", "infra.settings")
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
 
 
 def platform_parts(
-    ports: Ports, *, local_kafka: bool = True, venues: tuple[str, ...] = ("SIM-A", "SIM-B")
+    ports: Ports,
+    *,
+    local_kafka: bool = True,
+    venues: tuple[str, ...] = ("SIM-A", "SIM-B", "SIM-F"),
+    fix_venues: tuple[str, ...] = ("SIM-F",),
 ) -> list[Part]:
     """Every part, in start order (by wave); the stop order is the reverse (intake first,
     broker last)."""
@@ -147,7 +153,14 @@ def platform_parts(
     parts.append(
         Part(
             "simulator",
-            [*simulator, "--port", str(ports.simulator), "--seed-books"],
+            [
+                *simulator,
+                "--port",
+                str(ports.simulator),
+                "--fix-port",
+                str(ports.fix),
+                "--seed-books",
+            ],
             http_ok(f"http://127.0.0.1:{ports.simulator}/control/health"),
             wave=0,
         )
@@ -165,10 +178,7 @@ def platform_parts(
                     *celery,
                     "-n",
                     f"venue-{venue.lower()}@%h",
-                    "--pool",
-                    "prefork",  # ops grows and shrinks it (docs/architecture.md)
-                    "--autoscale",
-                    "4,2",  # max,min: ops can change the bounds from /ops/pools
+                    *_pool(venue in fix_venues),
                     "--without-gossip",
                     "--without-mingle",
                     "-l",
@@ -189,6 +199,15 @@ def platform_parts(
         )
     )
     return parts
+
+
+def _pool(fix: bool) -> list[str]:
+    if fix:
+        # One FIX session per process: the tasks run in threads beside it, never in forked
+        # children (which could not share its socket or its sequence numbers).
+        return ["--pool", "threads", "--concurrency", "4"]
+    # ops grows and shrinks a prefork pool; max,min bounds can be changed from /ops/pools
+    return ["--pool", "prefork", "--autoscale", "4,2"]
 
 
 def _ini(value: str) -> str:

@@ -1,4 +1,5 @@
-"""Per-process parts of a venue worker: one Kafka producer and one adapter per venue.
+"""Per-process parts of a venue worker: one Kafka producer and one adapter per venue (a FIX
+venue's adapter holds its session).
 
 A producer that hit a fatal error (e.g. UNKNOWN_PRODUCER_ID after a broker restart: an
 idempotent producer cannot go on) is replaced by a new one; reports it held unacknowledged
@@ -20,8 +21,10 @@ from infra.store import database
 from infra.store.api import run
 from trading.outbox import EXECUTION_REPORTS
 from trading.services.reference import set_venue_state
+from venues.adapters.fix.adapter import FixAdapter
+from venues.adapters.fix.wiring import make_fix_adapter, parse_address
 from venues.adapters.sim.adapter import SimAdapter
-from venues.adapters.sim.client import VenueClient
+from venues.adapters.sim.client import Answer, VenueClient, VenueUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +51,8 @@ def reset() -> None:
     global _producer
     with _lock:
         _producer = None
-    adapter.cache_clear()
+    sim_adapter.cache_clear()
+    fix_adapter.cache_clear()
 
 
 def emit_report(report: dict[str, Any]) -> None:
@@ -87,14 +91,60 @@ def open_circuit(venue: str, reason: str) -> None:
     run(database(), lambda tr: set_venue_state(tr, venue, circuit_open=True))
 
 
-def client(venue: str) -> VenueClient:
+class SessionElsewhere:
+    """A FIX venue outside its pool: only the pool holds the session (one per SenderCompID),
+    so `reconcile_venues` and the drift report get "unavailable" here, never a guess."""
+
+    def __init__(self, venue: str) -> None:
+        self.venue = venue
+
+    def query(self, client_order_id: str) -> Answer:
+        raise VenueUnavailable(f"{self.venue} is asked over its FIX session, from its pool only")
+
+    def close(self) -> None:
+        pass
+
+
+def client(venue: str) -> VenueClient | SessionElsewhere:
+    """What to ask about an order at `venue` from any process (reconciliation, reports)."""
+    if is_fix(venue):
+        return SessionElsewhere(venue)
     return VenueClient(settings.VENUE_SIMULATOR_URL, venue)
 
 
+def is_fix(venue: str) -> bool:
+    """SIM-F speaks FIX 4.4 (venues/adapters/fix/); the others the simulator's HTTP API."""
+    return venue in settings.FIX_VENUES
+
+
 @functools.cache
-def adapter(venue: str) -> SimAdapter:
+def fix_adapter(venue: str) -> FixAdapter:
+    """The process's one session with a FIX venue: its pool runs `--pool threads`, so the
+    tasks and the session (run by the worker's bootstep) share it."""
+    return make_fix_adapter(
+        database(),
+        venue,
+        parse_address(settings.VENUE_FIX_ADDRESS),
+        settings.FIX_SENDER_COMP_ID,
+        emit_report,
+        flush_reports,
+        functools.partial(open_circuit, venue),
+    )
+
+
+def adapter(venue: str) -> SimAdapter | FixAdapter:
+    """The adapter of `venue` in this process."""
+    return fix_adapter(venue) if is_fix(venue) else sim_adapter(venue)
+
+
+@functools.cache
+def sim_adapter(venue: str) -> SimAdapter:
     def emit_now(report: dict[str, Any]) -> None:
         emit_report(report)
         flush_reports()
 
-    return SimAdapter(client(venue), emit_now, functools.partial(open_circuit, venue))
+    return SimAdapter(
+        VenueClient(settings.VENUE_SIMULATOR_URL, venue),
+        emit_now,
+        functools.partial(open_circuit, venue),
+    )

@@ -45,6 +45,13 @@ class VenueStreams(bootsteps.StartStopStep):
         self.venues = [name.removeprefix("venue.") for name in queues if name.startswith("venue.")]
         ws_url = settings.VENUE_SIMULATOR_URL.replace("http", "ws", 1)
         for venue in self.venues:
+            if runtime.is_fix(venue):  # the session is its stream, OrderStatusRequest its query
+                fix = runtime.fix_adapter(venue)
+                self.targets[f"session-{venue}"] = fix.session.run
+                reconciler = Reconciler(database(), fix, runtime.emit_report, runtime.flush_reports)
+                self.targets[f"reconcile-{venue}"] = reconciler.run_forever
+                log.info("keeping the %s FIX session and reconciling over it", venue)
+                continue
             stream = VenueStream(
                 database(), ws_url, venue, runtime.emit_report, runtime.flush_reports
             )

@@ -13,7 +13,7 @@ from django.conf import settings
 from infra.celery import app
 
 # Queues the platform runs pools for (the venue pools are found from the store's venues).
-KNOWN_QUEUES = ("venue.SIM-A", "venue.SIM-B")
+KNOWN_QUEUES = ("venue.SIM-A", "venue.SIM-B", "venue.SIM-F")
 INSPECT_TIMEOUT_S = 1.0
 # kombu's Redis transport keeps one list per priority step beside the queue's own.
 _PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")

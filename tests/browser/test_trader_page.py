@@ -379,7 +379,7 @@ def test_the_page_shows_the_trader_s_lists_and_places_an_order(trader_page, stor
     expect(page.locator("#blotter tr.empty")).to_have_text("No orders yet.")
     expect(page.locator("#fills tr.empty")).to_have_text("No fills yet.")
     expect(page.locator("#ticket select[name=venue] option")).to_have_text(
-        ["Best (router)", "SIM-A", "SIM-B"]
+        ["Best (router)", "SIM-A", "SIM-B", "SIM-F"]
     )
 
     place_on_ticket(page, quantity="3.0", limit_price="10000")

@@ -105,8 +105,9 @@ def start_platform(
     """Start `make run`'s platform; `again`: the same ports and Celery queues as that run."""
     if again is not None:
         web, sim, kafka = again.web_port, again.simulator_port, again.kafka_port
+        fix = int(again.env["FIX_PORT"])
     else:
-        web, sim, kafka = free_port(), free_port(), free_port()
+        web, sim, kafka, fix = free_port(), free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     env.update(
         VAR_DIR=str(var_dir),
@@ -114,6 +115,7 @@ def start_platform(
         WEB_PORT=str(web),
         SIMULATOR_PORT=str(sim),
         KAFKA_PORT=str(kafka),
+        FIX_PORT=str(fix),
         VENUE_SIMULATOR_URL=f"http://127.0.0.1:{sim}",
         CELERY_KEY_PREFIX=(
             again.env["CELERY_KEY_PREFIX"] if again else f"test-{uuid.uuid4().hex[:8]}:"
@@ -121,6 +123,7 @@ def start_platform(
         PYTHONUNBUFFERED="1",
     )
     env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
+    env.pop("VENUE_FIX_ADDRESS", None)  # run_platform derives it from FIX_PORT
     for name in ("DJANGO_TESTING", "DJANGO_SECRET_KEY", "CACHE_KEY_PREFIX"):  # as `make run`
         env.pop(name, None)
     var_dir.mkdir(parents=True, exist_ok=True)

@@ -52,4 +52,5 @@ DEFAULT_INSTRUMENTS = (
 DEFAULT_VENUES = (
     Venue("SIM-A", Decimal("0.001")),
     Venue("SIM-B", Decimal("0.001")),
+    Venue("SIM-F", Decimal("0.001")),  # over FIX 4.4 (venues/adapters/fix/)
 )

@@ -12,11 +12,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from infra.store.api import Database, Transaction, run
 from trading.repository import Repository
-from venues.adapters.sim.client import OutcomeUnknown, VenueClient, VenueUnavailable
+from venues.adapters.sim.client import Answer, OutcomeUnknown, VenueUnavailable
 from venues.recovery.decide import LiveAttempt, VenueAnswer, decide
 from venues.recovery.timing import NOT_PLACED_AFTER_S, RECONCILE_INTERVAL_S
 
@@ -27,6 +27,15 @@ PAGE = 200
 # feeding them again would only add duplicates for ingest to drop.
 SETTLE_S = 2.0
 MAX_SILENT = 3  # timeouts in a row: the venue is not answering, try again next round
+
+
+class OrderStatusSource(Protocol):
+    """What the reconciler asks: the SIM client's GET, or a FIX adapter's OrderStatusRequest."""
+
+    @property
+    def venue(self) -> str: ...
+
+    def query(self, client_order_id: str) -> Answer: ...
 
 
 @dataclass(frozen=True)
@@ -67,7 +76,7 @@ class Reconciler:
     def __init__(
         self,
         db: Database,
-        client: VenueClient,
+        client: OrderStatusSource,
         emit: Callable[[dict[str, Any]], None],
         flush: Callable[[], None],
         not_placed_after_s: float = NOT_PLACED_AFTER_S,

@@ -19,6 +19,8 @@ from aiohttp.typedefs import Handler
 
 from venues.simulator.book import BadBook, Book
 from venues.simulator.faults import BadFaults, Faults
+from venues.simulator.fix.acceptor import Acceptor
+from venues.simulator.fix.store import FixStore
 from venues.simulator.market import make_venues
 from venues.simulator.orders import INSTRUMENT, BadOrder, OrderRequest, Status
 from venues.simulator.state import StateFile
@@ -28,6 +30,7 @@ from venues.simulator.venue import CancelResult, Venue, VenueFull
 log = logging.getLogger(__name__)
 
 VENUES_KEY = web.AppKey("venues", dict[str, Venue])
+ACCEPTORS_KEY = web.AppKey("acceptors", dict[str, Acceptor])
 MAX_BODY_BYTES = 64 * 1024
 _SINCE = re.compile(r"\d{1,18}")
 
@@ -53,13 +56,15 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return web.json_response({"error": error.reason}, status=error.status)
 
 
-def _venue(request: web.Request, *, unknown_status: int) -> Venue:
+def _venue(request: web.Request, *, unknown_status: int, trading: bool = False) -> Venue:
     name = request.match_info["venue"]
     venues = request.app[VENUES_KEY]
     venue = venues.get(name)
     if venue is None:
         known = ", ".join(sorted(venues))
         raise Refused(unknown_status, f"unknown venue {name!r} (known: {known})")
+    if trading and venue.protocol == "fix":
+        raise Refused(404, f"{name} trades over its FIX 4.4 session only (PROTOCOL.md)")
     return venue
 
 
@@ -98,7 +103,7 @@ def _down(venue: Venue) -> dict[str, Any]:
 
 
 async def place(request: web.Request) -> web.StreamResponse:
-    venue = _venue(request, unknown_status=404)
+    venue = _venue(request, unknown_status=404, trading=True)
     if venue.faults.down:
         return await _answer(venue, 503, _down(venue))
     try:
@@ -123,7 +128,7 @@ async def place(request: web.Request) -> web.StreamResponse:
 
 
 async def query(request: web.Request) -> web.Response:
-    venue = _venue(request, unknown_status=404)
+    venue = _venue(request, unknown_status=404, trading=True)
     if venue.faults.down:
         return await _answer(venue, 503, _down(venue))
     order = venue.order(request.match_info["client_order_id"])
@@ -133,7 +138,7 @@ async def query(request: web.Request) -> web.Response:
 
 
 async def cancel(request: web.Request) -> web.Response:
-    venue = _venue(request, unknown_status=404)
+    venue = _venue(request, unknown_status=404, trading=True)
     if venue.faults.down:
         return await _answer(venue, 503, _down(venue))
     result, order = venue.cancel(request.match_info["client_order_id"])
@@ -143,7 +148,7 @@ async def cancel(request: web.Request) -> web.Response:
 
 
 async def stream(request: web.Request) -> web.StreamResponse:
-    venue = _venue(request, unknown_status=404)
+    venue = _venue(request, unknown_status=404, trading=True)
     since = request.query.get("since", "0")
     if not _SINCE.fullmatch(since):
         return await _answer(venue, 400, {"error": "since must be a whole number >= 0"})
@@ -210,14 +215,48 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+def _acceptor(request: web.Request) -> Acceptor:
+    acceptors = request.app[ACCEPTORS_KEY]
+    name = request.match_info["venue"]
+    if name not in acceptors:
+        raise Refused(404, f"no FIX acceptor for {name!r} (FIX venues: {', '.join(acceptors)})")
+    return acceptors[name]
+
+
+async def fix_sessions(request: web.Request) -> web.Response:
+    return web.json_response(_acceptor(request).sessions())
+
+
+async def fix_drop(request: web.Request) -> web.Response:
+    comp = request.match_info["comp"]
+    if not _acceptor(request).drop(comp):
+        raise Refused(404, f"{comp} is not logged on")
+    return web.json_response({"dropped": comp})
+
+
 def make_app(
-    *, seed_books: bool = False, seed: int | None = None, state_path: Path | None = None
+    *,
+    seed_books: bool = False,
+    seed: int | None = None,
+    state_path: Path | None = None,
+    fix_port: int | None = None,
+    fix_host: str = "127.0.0.1",
 ) -> web.Application:
-    """The simulator; with `state_path` it keeps its state there and resumes from it."""
+    """The simulator; with `state_path` it keeps its state there and resumes from it; with
+    `fix_port` its FIX venues (SIM-F) accept sessions there."""
     app = web.Application(middlewares=[json_errors], client_max_size=MAX_BODY_BYTES)
-    app[VENUES_KEY] = make_venues(seed=seed, seed_books=seed_books, state=StateFile(state_path))
+    state = StateFile(state_path)
+    venues = make_venues(seed=seed, seed_books=seed_books, state=state)
+    app[VENUES_KEY] = venues
+    app[ACCEPTORS_KEY] = {
+        name: Acceptor(venue, FixStore(state, name))
+        for name, venue in venues.items()
+        if venue.protocol == "fix"
+    }
     app[STREAMS_KEY] = set()
     app.on_shutdown.append(close_all_streams)
+    if fix_port is not None:
+        app.cleanup_ctx.append(_serve_fix(fix_host, fix_port))
     app.add_routes(
         [
             web.post("/venues/{venue}/orders", place),
@@ -229,6 +268,25 @@ def make_app(
             web.put("/control/faults/{venue}", put_faults),
             web.get("/control/faults/{venue}", get_faults),
             web.get("/control/health", health),
+            web.get("/control/fix/{venue}/sessions", fix_sessions),
+            web.post("/control/fix/{venue}/sessions/{comp}/drop", fix_drop),
         ]
     )
     return app
+
+
+def _serve_fix(host: str, port: int) -> Any:
+    """cleanup_ctx: the FIX acceptors listen before the HTTP side answers (one port: SIM-F is
+    the only FIX venue), and log their sessions out on shutdown."""
+
+    async def serve(app: web.Application) -> Any:
+        acceptors = list(app[ACCEPTORS_KEY].values())
+        if len(acceptors) > 1:
+            raise RuntimeError("one FIX port serves one venue")
+        for acceptor in acceptors:
+            await acceptor.start(host, port)
+        yield
+        for acceptor in acceptors:
+            await acceptor.stop()
+
+    return serve

@@ -1,4 +1,5 @@
-"""The simulated market: which venues, which instruments, and the seed's books."""
+"""The simulated market: which venues (SIM-A and SIM-B over HTTP, SIM-F over FIX 4.4), which
+instruments, and the seed's books."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from venues.simulator.venue import Venue, VenueSpec
 VENUES = (
     VenueSpec("SIM-A", taker_fee_rate=Decimal("0.001")),
     VenueSpec("SIM-B", taker_fee_rate=Decimal("0.001")),
+    VenueSpec("SIM-F", taker_fee_rate=Decimal("0.001"), protocol="fix"),  # over FIX 4.4 only
 )
 INSTRUMENTS = ("BTC-USD", "ETH-USD")
 
@@ -22,6 +24,10 @@ SEED_BOOKS: dict[tuple[str, str], dict[str, list[list[str]]]] = {
     ("SIM-B", "BTC-USD"): {"asks": [["9985", "5"]], "bids": [["9975", "4"]]},
     ("SIM-A", "ETH-USD"): {"asks": [["2000", "10"]], "bids": [["1995", "10"]]},
     ("SIM-B", "ETH-USD"): {"asks": [["2001", "20"]], "bids": [["1996", "20"]]},
+    # SIM-F never beats SIM-A or SIM-B here, and sits outside the limits (10000 and within) that
+    # the seed's scenarios use, so those orders fill on SIM-A/SIM-B as before.
+    ("SIM-F", "BTC-USD"): {"asks": [["10100", "5"]], "bids": [["9900", "5"]]},
+    ("SIM-F", "ETH-USD"): {"asks": [["2020", "20"]], "bids": [["1980", "20"]]},
 }
 
 

@@ -1,5 +1,6 @@
 """The simulator's state on disk (SQLite): orders with their fills, books, the stream log,
-the seq and id counters, and the session, so a restart is a venue that was briefly down.
+the seq and id counters, the session, and the FIX sessions' sequence numbers and resend log
+(venues/simulator/fix/store.py), so a restart is a venue that was briefly down.
 
 The venue writes through a VenueState during one operation and commits before any of that
 operation's messages reach a stream or its answer is sent: nothing a client saw is forgotten.
@@ -21,6 +22,10 @@ CREATE TABLE IF NOT EXISTS books (venue TEXT, instrument TEXT, body TEXT NOT NUL
                                   PRIMARY KEY (venue, instrument));
 CREATE TABLE IF NOT EXISTS log (venue TEXT, seq INTEGER, body TEXT NOT NULL,
                                 PRIMARY KEY (venue, seq));
+CREATE TABLE IF NOT EXISTS fix_out (comp TEXT, seq INTEGER, body TEXT NOT NULL,
+                                    PRIMARY KEY (comp, seq));
+CREATE TABLE IF NOT EXISTS fix_owner (venue TEXT, client_order_id TEXT, comp TEXT NOT NULL,
+                                      PRIMARY KEY (venue, client_order_id));
 """
 
 

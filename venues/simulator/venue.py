@@ -37,6 +37,15 @@ class Listener(Protocol):
     def close(self, reason: str) -> None: ...
 
 
+class Journal(Protocol):
+    """Sees each operation's messages inside its transaction (record) and after it (release):
+    the FIX acceptor numbers and keeps its reports with the venue's own change."""
+
+    def record(self, messages: list[Message]) -> None: ...
+
+    def release(self) -> None: ...
+
+
 class VenueFull(Exception):
     """The venue remembers ORDER_LIMIT orders already; restart the simulator."""
 
@@ -51,6 +60,7 @@ class CancelResult(StrEnum):
 class VenueSpec:
     name: str
     taker_fee_rate: Decimal
+    protocol: str = "http"  # "http": trading API and stream; "fix": a FIX 4.4 session only
 
 
 def utc_now() -> datetime:
@@ -70,6 +80,7 @@ class Venue:
     ) -> None:
         self.name = spec.name
         self.fee_rate = spec.taker_fee_rate
+        self.protocol = spec.protocol
         self.session = session  # new per simulator run: seqs and ids start over with it
         self.faults = Faults()
         self._dice = dice
@@ -86,6 +97,7 @@ class Venue:
         self._outgoing: list[Message] = []  # published, delivered once the state is committed
         self._dirty_orders: set[str] = set()
         self._dirty_books: set[str] = set()
+        self.journal: Journal | None = None
         if state is not None:
             self._load(state)
 
@@ -109,24 +121,32 @@ class Venue:
         """Whether a previous run left books or orders (then the seed's books are not loaded)."""
         return bool(self._seq or self._orders)
 
+    def _keep(self, state: VenueState) -> None:
+        """Write this operation's changes and commit them (the journal's rows with them)."""
+        for client_order_id in self._dirty_orders:
+            state.put_order(client_order_id, self._orders[client_order_id].to_wire())
+        for instrument in self._dirty_books:
+            state.put_book(instrument, self._books[instrument].to_wire())
+        for message in self._outgoing:
+            state.append_log(message)
+        if self._outgoing and self._seq % 1000 < len(self._outgoing):
+            state.trim_log(self._seq - LOG_LIMIT)
+        state.set_counter("seq", self._seq)
+        for kind, value in self._last_ids.items():
+            state.set_counter(kind, value)
+        state.commit()
+
     def _done(self) -> None:
         """End of one operation: keep what changed, then let its messages out."""
+        if self.journal is not None and self._outgoing:
+            self.journal.record(self._outgoing)
         if self._state is not None:
-            for client_order_id in self._dirty_orders:
-                self._state.put_order(client_order_id, self._orders[client_order_id].to_wire())
-            for instrument in self._dirty_books:
-                self._state.put_book(instrument, self._books[instrument].to_wire())
-            for message in self._outgoing:
-                self._state.append_log(message)
-            if self._outgoing and self._seq % 1000 < len(self._outgoing):
-                self._state.trim_log(self._seq - LOG_LIMIT)
-            self._state.set_counter("seq", self._seq)
-            for kind, value in self._last_ids.items():
-                self._state.set_counter(kind, value)
-            self._state.commit()
+            self._keep(self._state)
         self._dirty_orders.clear()
         self._dirty_books.clear()
         outgoing, self._outgoing = self._outgoing, []
+        if self.journal is not None and outgoing:
+            self.journal.release()
         for logged in outgoing:
             copies = 1
             if logged["type"] == "execution_report" and self._dice.strikes(

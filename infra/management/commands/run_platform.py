@@ -38,7 +38,10 @@ class Command(BaseCommand):
         started = time.monotonic()
         var_dir = Path(settings.VAR_DIR)
         ports = Ports(
-            _port("WEB_PORT", 8000), _port("SIMULATOR_PORT", 8100), _port("KAFKA_PORT", 9092)
+            _port("WEB_PORT", 8000),
+            _port("SIMULATOR_PORT", 8100),
+            _port("KAFKA_PORT", 9092),
+            _port("FIX_PORT", 8101),
         )
         console.quiet(var_dir)  # libraries' log lines go to var/log/, not the terminal
         console.step("migrating")

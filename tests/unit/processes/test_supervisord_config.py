@@ -36,6 +36,7 @@ def test_the_stop_order_is_intake_first_and_the_broker_last(tmp_path):
     stop_order = [g.name for g in reversed(by_priority)]
     assert stop_order == [
         "web",
+        "venue-SIM-F",
         "venue-SIM-B",
         "venue-SIM-A",
         "ingest",
@@ -51,6 +52,16 @@ def test_a_venue_pool_gets_celerys_warm_shutdown_and_its_argv_intact(tmp_path):
     argv = shlex.split(pool.command)
     assert argv[argv.index("-n") + 1] == "venue-sim-a@%h"  # the % survives supervisord
     assert argv[2:5] == ["infra.launch", "venue-SIM-A", "--"]  # counted, then exec'd
+
+
+def test_the_fix_venue_pool_runs_threads_beside_its_one_session(tmp_path):
+    programs = _programs(tmp_path)
+    fix = shlex.split(programs["venue-SIM-F"].process_configs[0].command)
+    assert fix[fix.index("--pool") + 1] == "threads" and "--autoscale" not in fix
+    sim = shlex.split(programs["venue-SIM-A"].process_configs[0].command)
+    assert sim[sim.index("--pool") + 1] == "prefork"
+    simulator = shlex.split(programs["simulator"].process_configs[0].command)
+    assert simulator[simulator.index("--fix-port") + 1] == str(Ports().fix)
 
 
 def test_the_control_socket_fits_af_unix_however_deep_var_dir_is(tmp_path):
