@@ -44,8 +44,8 @@ install-dev: $(DEV_STAMP)  ## ... and the test, lint and bench tools
 run: install  ## start every process on http://127.0.0.1:8000/ (holds the terminal; Ctrl-C stops)
 	@CELERY_KEY_PREFIX='$(CELERY_KEY_PREFIX)' $(MANAGE) run_platform
 
-demo: install  ## place the seed's order against the running platform and follow it
-	@$(MANAGE) demo
+demo: install  ## place the seed's order against the running platform and follow it (STRATEGY=split: across every venue)
+	@$(MANAGE) demo $(if $(STRATEGY),--strategy $(STRATEGY))
 
 invariants: install  ## check the ledger, orders, fills, positions and holds in the store
 	@$(MANAGE) check_invariants

@@ -174,6 +174,11 @@ def _orders_fills_positions_holds(
                 )
             if order.filled_quantity > order.quantity:
                 findings.append(f"order {order_id} is overfilled")
+            if order.working_quantity > order.remaining_quantity:  # several live attempts
+                findings.append(
+                    f"order {order_id} has {order.working_quantity} at venues, "
+                    f"{order.remaining_quantity} left to fill"
+                )
             for fill in fills:
                 venue_fills[(fill.venue, fill.venue_fill_id)] += 1
                 sign = 1 if order.side is Side.BUY else -1

@@ -23,6 +23,9 @@ QUOTE = ROOT["quote"]  # (venue, instrument) -> VenueQuote
 RESTING = ROOT["resting"]  # (instrument, order_id) -> b"" : open orders with nothing at a venue
 # (venue, order_id, attempt_id) -> created_at ISO: attempts not ended, what reconciliation reads
 LIVE_ATTEMPT = ROOT["live_attempt"]
+# (venue, instrument, 5-minute slot, "attempts"|"expected"|"filled") -> int64 LE (minor units):
+# what ended attempts were expected to fill and filled, the split strategy's fill ratio
+VENUE_FILLS = ROOT["venue_fills"]
 COUNTER = ROOT["counter"]  # (name, label) -> int64 LE: orders by state, fills (for metrics)
 # Pre-trade risk (trading/services/risk.py).
 RISK_LIMIT = ROOT["risk_limit"]  # (trader_id | "*", instrument | "*") -> Limits

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from infra.store.api import Transaction
@@ -10,7 +11,8 @@ from infra.store.keys import versionstamp
 from trading import codec, keys
 from trading.domain.errors import InvalidField, UnknownOrder
 from trading.domain.instruments import Instrument, Venue
-from trading.domain.orders import Fill, Order
+from trading.domain.money import from_minor, to_minor
+from trading.domain.orders import Fill, Order, RoutingStrategy
 from trading.domain.positions import Position
 from trading.domain.risk import exposure_minor
 from venues.routing import VenueQuote, VenueStatus
@@ -31,6 +33,7 @@ class Trader:
     trader_id: str
     name: str
     halted: bool = False
+    strategy: RoutingStrategy = RoutingStrategy.BEST  # for an order that names none
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,14 @@ class VenueRecord:
     @property
     def status(self) -> VenueStatus:
         return VenueStatus(self.name, self.taker_fee_rate, not (self.halted or self.circuit_open))
+
+
+FILL_RATIO_SLOT_S = 300
+FILL_RATIO_SLOTS = 12  # one hour of 5-minute slots: a venue's recent fill ratio
+
+
+def _fill_slot(now: datetime) -> int:
+    return int(now.timestamp()) // FILL_RATIO_SLOT_S
 
 
 class Repository:
@@ -294,6 +305,39 @@ class Repository:
 
     def save_quote(self, quote: VenueQuote) -> None:
         self.tr.set(keys.QUOTE.pack((quote.venue, quote.instrument)), codec.encode(quote))
+
+    # --- venue fill ratios -----------------------------------------------------------------
+    def record_attempt_end(
+        self, venue: str, instrument: str, expected: Decimal, filled: Decimal, now: datetime
+    ) -> None:
+        """Count one ended attempt in the venue's fill ratio (atomic adds: no conflicts)."""
+        slot = _fill_slot(now)
+        for name, amount in (("attempts", 1), ("expected", to_minor(expected))):
+            self.tr.add(keys.VENUE_FILLS.pack((venue, instrument, slot, name)), amount)
+        counted = to_minor(min(filled, expected))
+        self.tr.add(keys.VENUE_FILLS.pack((venue, instrument, slot, "filled")), counted)
+        # Slots past the window are dropped here, by a blind clear that reads nothing.
+        old = keys.VENUE_FILLS.range((venue, instrument))
+        self.tr.clear_range(
+            old.start, keys.VENUE_FILLS.pack((venue, instrument, slot - FILL_RATIO_SLOTS))
+        )
+
+    def venue_fills(
+        self, instrument: str, now: datetime
+    ) -> dict[str, tuple[int, Decimal, Decimal]]:
+        """venue -> (attempts, expected, filled) over the last hour, for one instrument."""
+        first = _fill_slot(now) - FILL_RATIO_SLOTS + 1
+        totals: dict[str, list[int]] = {}
+        for venue in self.venues():
+            rng = keys.VENUE_FILLS.range((venue.name, instrument))
+            start = keys.VENUE_FILLS.pack((venue.name, instrument, first))
+            for key, value in self.tr.get_range(start, rng.stop):
+                name = keys.VENUE_FILLS.unpack(key)[3]
+                row = totals.setdefault(venue.name, [0, 0, 0])
+                row[("attempts", "expected", "filled").index(name)] += int.from_bytes(
+                    value, "little", signed=True
+                )
+        return {v: (n, from_minor(e), from_minor(f)) for v, (n, e, f) in totals.items()}
 
     # --- counters -------------------------------------------------------------------------
     def counters(self) -> dict[tuple[str, str], int]:

@@ -38,6 +38,7 @@ def order_snapshot(order: Order) -> dict[str, Any]:
         "quantity": display(order.quantity),
         "limit_price": display(order.limit_price),
         "venue": order.venue,
+        "strategy": order.strategy.value,
         "filled_quantity": display(order.filled_quantity),
         "remaining_quantity": display(order.remaining_quantity),
         "average_price": display(order.average_price),

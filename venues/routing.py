@@ -23,6 +23,18 @@ class VenueQuote:
     best_ask: Decimal | None
     ask_size: Decimal
     version: int  # grows with every book update the venue sends
+    # A few levels of depth, best first, as (price, size); the top is best_ask/best_bid again.
+    # Empty on a quote kept before depth was (the split strategy then sees only the touch).
+    asks: tuple[tuple[Decimal, Decimal], ...] = ()
+    bids: tuple[tuple[Decimal, Decimal], ...] = ()
+
+    def levels(self, buy: bool) -> tuple[tuple[Decimal, Decimal], ...]:
+        """The side a buy (asks) or a sell (bids) takes, best first, at least the touch."""
+        depth = self.asks if buy else self.bids
+        if depth:
+            return depth
+        price, size = (self.best_ask, self.ask_size) if buy else (self.best_bid, self.bid_size)
+        return ((price, size),) if price is not None and size > 0 else ()
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from trading.domain.money import display, within_bounds
-from trading.domain.orders import AttemptState, OrderState
+from trading.domain.orders import AttemptState, OrderState, RoutingStrategy
 
 DECIMAL_PATTERN = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
 _DECIMAL = re.compile(DECIMAL_PATTERN.strip("^$"))
@@ -124,6 +124,14 @@ class PlaceOrderSerializer(serializers.Serializer[Wire]):
         max_length=MAX_SYMBOL_CHARS,
         help_text="Pin every attempt of the order to this venue.",
     )
+    strategy = serializers.ChoiceField(
+        choices=[s.value for s in RoutingStrategy],
+        required=False,
+        allow_null=True,
+        help_text='How attempts are routed. "best" (the default): each attempt whole to the venue '
+        'with the best top of book. "split": spread across venues by book depth, fees and each '
+        "venue's recent fill ratio, several attempts at once. Default: the trader's setting.",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         unknown = sorted(set(self.initial_data) - set(self.fields))
@@ -222,6 +230,9 @@ class OrderSnapshotSerializer(serializers.Serializer[Wire]):
     quantity = _decimal()
     limit_price = _decimal(allow_null=True)
     venue = serializers.CharField(allow_null=True, help_text="the venue the order is pinned to")
+    strategy = serializers.ChoiceField(
+        choices=[s.value for s in RoutingStrategy], help_text="how its attempts are routed"
+    )
     filled_quantity = _decimal()
     remaining_quantity = _decimal(help_text="quantity - filled_quantity, always")
     average_price = _decimal(allow_null=True, help_text="null before the first fill")

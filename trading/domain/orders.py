@@ -1,6 +1,8 @@
 """The synthetic order and its attempts: explicit transition tables, changed only through methods.
 
-A synthetic order is worked through child attempts EA-1, EA-2, ... each sent whole to one venue.
+A synthetic order is worked through child attempts EA-1, EA-2, ... each sent to one venue:
+by the default strategy one at a time, whole to the best venue; by the split strategy several
+at once, spread across venues, never adding up to more than what is left to fill.
 `seq` grows by exactly 1 with every change a snapshot would show.
 """
 
@@ -30,6 +32,11 @@ class TimeInForce(StrEnum):
     GTC = "GTC"
     IOC = "IOC"
     DAY = "DAY"
+
+
+class RoutingStrategy(StrEnum):
+    BEST = "best"  # the seed's route: each attempt whole to the best top of book
+    SPLIT = "split"  # spread across venues by depth, fees and fill ratio (venues/routing_split)
 
 
 class OrderState(StrEnum):
@@ -149,6 +156,9 @@ class Attempt:
     final_cum_quantity: Decimal | None = None
     reason: str | None = None
     quote_version: int = 0  # the venue quote this attempt was routed on
+    # What the venue's book showed of this attempt inside the limit when it was routed: the
+    # measure of the venue's fill ratio (an attempt sent past the book is not the venue's miss).
+    expected_quantity: Decimal | None = None
 
     @property
     def ended(self) -> bool:
@@ -210,6 +220,7 @@ class Order:
     seq: int = 1
     attempts: list[Attempt] = field(default_factory=list)
     reason: str | None = None
+    strategy: RoutingStrategy = RoutingStrategy.BEST
 
     # --- reading ---------------------------------------------------------------------------
     @property
@@ -253,8 +264,22 @@ class Order:
         self.updated_at = now
 
     def add_attempt(
-        self, venue: str, quantity: Decimal, now: datetime, quote_version: int = 0
+        self,
+        venue: str,
+        quantity: Decimal,
+        now: datetime,
+        quote_version: int = 0,
+        expected_quantity: Decimal | None = None,
     ) -> Attempt:
+        """A new pending attempt; never more at venues than what is left to fill."""
+        if quantity <= 0 or self.working_quantity + quantity > self.remaining_quantity:
+            raise IllegalTransition(
+                f"order {self.order_id}",
+                self.state.value,
+                "add_attempt",
+                f"{quantity} more would put {self.working_quantity + quantity} in flight "
+                f"of {self.remaining_quantity} left",
+            )
         attempt = Attempt(
             attempt_id=f"EA-{len(self.attempts) + 1}",
             venue=venue,
@@ -262,6 +287,7 @@ class Order:
             limit_price=self.protect_price,
             created_at=now,
             quote_version=quote_version,
+            expected_quantity=expected_quantity,
         )
         self.attempts.append(attempt)
         return attempt

@@ -26,7 +26,7 @@ from trading.domain.money import display
 from trading.domain.orders import Fill, Order, Side
 from trading.domain.reports import ExecType, ExecutionReport, rule_violation
 from trading.repository import Repository
-from trading.services.working import work
+from trading.services.working import record_attempt_end, work
 from trading.snapshots import fill_event
 from trading.uow import UnitOfWork, joined
 
@@ -76,6 +76,9 @@ def apply_report(report: ExecutionReport, uow: UnitOfWork) -> Outcome:
     if change.fill is not None:
         _book_fill(repo, box, order, change.fill, instrument.base, instrument.quote, now)
     if change.attempt_ended:
+        ended = order.attempt(report.attempt_id)
+        if ended is not None:
+            record_attempt_end(repo, order, ended, now)
         work(repo, box, order, instrument, now)
     if change.changed:
         uow.order_changed(order, instrument, change.fill)

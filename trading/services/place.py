@@ -21,10 +21,11 @@ from trading.domain.errors import (
 )
 from trading.domain.instruments import Instrument
 from trading.domain.money import display, normalized, parse_decimal
-from trading.domain.orders import Order, OrderType, Side, TimeInForce
+from trading.domain.orders import Order, OrderType, RoutingStrategy, Side, TimeInForce
 from trading.domain.reservations import hold_asset, hold_minor
 from trading.repository import Repository
 from trading.services import risk
+from trading.services.reference import order_strategy
 from trading.services.working import MAX_FEE_RATE, work
 from trading.uow import UnitOfWork, execute, joined
 from venues.routing import protective_price
@@ -52,6 +53,7 @@ class PlaceOrder:
     time_in_force: object = None
     venue: object = None
     client_order_id: object = None
+    strategy: object = None  # "best" | "split"; None: the trader's default
 
 
 @dataclass(frozen=True)
@@ -140,10 +142,11 @@ def _new_order(repo: Repository, c: PlaceOrder, now: datetime) -> tuple[Order, I
                 "no venue shows a price for this instrument: give a limit_price",
                 field="limit_price",
             )
+    strategy = order_strategy(repo, c.trader_id, c.strategy)
     fingerprint = "|".join(
         str(x)
         for x in (instrument.symbol, side, display(quantity), display(limit), tif, venue or "")
-    )
+    ) + ("" if strategy is RoutingStrategy.BEST else f"|{strategy}")
     order = Order(
         order_id=c.order_id,
         trader_id=c.trader_id,
@@ -160,6 +163,7 @@ def _new_order(repo: Repository, c: PlaceOrder, now: datetime) -> tuple[Order, I
         updated_at=now,
         request_fingerprint=fingerprint,
         expires_at=_next_midnight(now) if tif is TimeInForce.DAY else None,
+        strategy=strategy,
     )
     return order, instrument
 

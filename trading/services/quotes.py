@@ -44,7 +44,7 @@ def reopen_venue(tr: Transaction, venue: str, now: datetime) -> int:
 
 
 def keep_quote(quote: VenueQuote, uow: UnitOfWork) -> int:
-    """Keep the venue's new touch; returns how many resting orders it gave an attempt."""
+    """Keep the venue's new touch and depth; returns how many resting orders it gave an attempt."""
     repo = uow.repo
     current = repo.quote(quote.venue, quote.instrument)
     if current is not None and _same_touch(current, quote):
@@ -55,8 +55,10 @@ def keep_quote(quote: VenueQuote, uow: UnitOfWork) -> int:
 
 
 def _same_touch(a: VenueQuote, b: VenueQuote) -> bool:
+    """The same touch and the same depth levels: nothing the router reads has changed."""
+
     def touch(q: VenueQuote) -> tuple[object, ...]:
-        return (q.best_bid, q.bid_size, q.best_ask, q.ask_size)
+        return (q.best_bid, q.bid_size, q.best_ask, q.ask_size, q.asks, q.bids)
 
     return touch(a) == touch(b)
 

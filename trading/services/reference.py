@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from trading import outbox as ob
 from trading.domain.errors import InvalidField
 from trading.domain.instruments import DEFAULT_INSTRUMENTS, DEFAULT_VENUES
 from trading.domain.money import MINOR_UNIT, parse_decimal
+from trading.domain.orders import RoutingStrategy
 from trading.repository import Repository, Trader, VenueRecord
 from trading.services.execution import entry_payload
 from trading.services.risk import seed_default_limits
@@ -43,9 +45,37 @@ def set_trader_halted(tr: Transaction, trader_id: str, halted: bool) -> Trader:
     trader = repo.trader(trader_id)
     if trader is None:
         raise InvalidField("unknown trader", field="trader_id")
-    updated = Trader(trader.trader_id, trader.name, halted)
+    updated = replace(trader, halted=halted)
     repo.save_trader(updated)
     return updated
+
+
+def set_trader_strategy(tr: Transaction, trader_id: str, strategy: object) -> Trader:
+    """The routing strategy of the trader's orders that name none ("best" or "split")."""
+    repo = Repository(tr)
+    trader = repo.trader(trader_id)
+    if trader is None:
+        raise InvalidField("unknown trader", field="trader_id")
+    updated = replace(trader, strategy=parse_strategy(strategy))
+    if updated != trader:
+        repo.save_trader(updated)
+    return updated
+
+
+def parse_strategy(value: object) -> RoutingStrategy:
+    """A strategy name, or InvalidField naming `strategy`."""
+    names = [s.value for s in RoutingStrategy]
+    if not isinstance(value, str) or value not in names:
+        raise InvalidField(f"must be one of {', '.join(map(repr, names))}", field="strategy")
+    return RoutingStrategy(value)
+
+
+def order_strategy(repo: Repository, trader_id: str, requested: object) -> RoutingStrategy:
+    """The order's strategy: the one it names, else its trader's default."""
+    if requested is not None:
+        return parse_strategy(requested)
+    trader = repo.trader(trader_id)
+    return trader.strategy if trader is not None else RoutingStrategy.BEST
 
 
 def set_venue_state(

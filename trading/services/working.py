@@ -22,25 +22,38 @@ from trading.domain.orders import (
     OrderEvent,
     OrderState,
     OrderType,
+    RoutingStrategy,
     Side,
     TimeInForce,
 )
 from trading.domain.reservations import hold_asset, hold_minor
 from trading.repository import Repository, VenueRecord
 from trading.snapshots import order_delta
-from venues.routing import choose_route
+from venues.routing import Route, VenueQuote, choose_route
+from venues.routing_split import expected_depth, fill_ratio, split_routes
 
 # A bound on attempts, so a venue that keeps answering "expired" cannot loop an order forever.
 MAX_ATTEMPTS = 50
 # The highest fee any venue may charge: reservations for buys cover it.
 MAX_FEE_RATE = Decimal("0.001")
+# A fill ratio is believed after this many ended attempts in the window (else taken as 1).
+MIN_FILL_RATIO_ATTEMPTS = 3
 
 
 def work(
     repo: Repository, box: ob.Outbox, order: Order, instrument: Instrument, now: datetime
 ) -> None:
-    """Route the next attempt, end the order, or let it rest; never while an attempt is active."""
-    if order.ended or order.active_attempts:
+    """Route the next attempt(s), end the order, or let it rest.
+
+    The default strategy routes only when no attempt is active; the split strategy routes what
+    no live attempt covers, to venues without one, so several attempts are out side by side.
+    """
+    if order.ended:
+        return
+    if order.strategy is RoutingStrategy.SPLIT:
+        _work_split(repo, box, order, instrument, now)
+        return
+    if order.active_attempts:
         return
     if order.state is OrderState.CANCEL_PENDING:
         order.end(OrderEvent.CANCELED)
@@ -48,20 +61,83 @@ def work(
     quantity = round_down(order.remaining_quantity, instrument.quantity_step)
     route = None
     venues = repo.venues()
+    quotes: list[VenueQuote] = []
     if quantity >= instrument.min_quantity and len(order.attempts) < MAX_ATTEMPTS:
+        quotes = repo.quotes(order.instrument)
         route = choose_route(
             buy=order.side is Side.BUY,
             remaining=quantity,
             limit_price=order.protect_price,
-            quotes=repo.quotes(order.instrument),
+            quotes=quotes,
             venues=[v.status for v in venues],
             pinned_venue=order.venue,
             stale=_stale_quotes(order.attempts),
         )
     if route is not None:
-        attempt = order.add_attempt(route.venue, route.quantity, now, route.quote_version)
-        box.write(place_command(order, attempt, instrument, now))
+        _send(box, order, instrument, route, quotes, now)
         return
+    _no_route(order, quantity, venues)
+
+
+def _work_split(
+    repo: Repository, box: ob.Outbox, order: Order, instrument: Instrument, now: datetime
+) -> None:
+    """The split strategy: spread what no live attempt covers across the venues without one."""
+    if order.state is OrderState.CANCEL_PENDING:
+        if not order.active_attempts:
+            order.end(OrderEvent.CANCELED)
+        return
+    free = round_down(order.remaining_quantity - order.working_quantity, instrument.quantity_step)
+    venues = repo.venues()
+    routes: list[Route] = []
+    quotes: list[VenueQuote] = []
+    if free >= instrument.min_quantity and len(order.attempts) < MAX_ATTEMPTS:
+        quotes = repo.quotes(order.instrument)
+        routes = split_routes(
+            buy=order.side is Side.BUY,
+            quantity=free,
+            limit_price=order.protect_price,
+            quotes=quotes,
+            venues=[v.status for v in venues],
+            step=instrument.quantity_step,
+            min_quantity=instrument.min_quantity,
+            fill_ratios=_fill_ratios(repo, order.instrument, instrument, now),
+            pinned_venue=order.venue,
+            stale=_stale_quotes(order.attempts),
+            exclude={a.venue for a in order.active_attempts},
+            max_routes=MAX_ATTEMPTS - len(order.attempts),
+        )
+    for route in routes:
+        _send(box, order, instrument, route, quotes, now)
+    if routes or order.active_attempts:
+        return  # what is out may still fill: the order ends only when nothing is at a venue
+    _no_route(order, round_down(order.remaining_quantity, instrument.quantity_step), venues)
+
+
+def _send(
+    box: ob.Outbox,
+    order: Order,
+    instrument: Instrument,
+    route: Route,
+    quotes: list[VenueQuote],
+    now: datetime,
+) -> None:
+    """One new attempt on `route` and its place command, in the same transaction."""
+    quote = next((q for q in quotes if q.venue == route.venue), None)
+    expected = None
+    if quote is not None:
+        expected = expected_depth(
+            quote,
+            buy=order.side is Side.BUY,
+            limit_price=order.protect_price,
+            quantity=route.quantity,
+        )
+    attempt = order.add_attempt(route.venue, route.quantity, now, route.quote_version, expected)
+    box.write(place_command(order, attempt, instrument, now))
+
+
+def _no_route(order: Order, quantity: Decimal, venues: list[VenueRecord]) -> None:
+    """Nothing to send and nothing at a venue: IOC/market orders end, others rest."""
     if order.order_type is OrderType.MARKET or order.time_in_force is TimeInForce.IOC:
         last = order.attempts[-1] if order.attempts else None
         rejected = last is not None and last.state is AttemptState.REJECTED
@@ -69,6 +145,27 @@ def work(
         order.end(OrderEvent.REJECTED if rejected else OrderEvent.EXPIRED, reason=reason)
     elif order.state is OrderState.NEW:
         order.apply(OrderEvent.WORKING)  # accepted and resting: nothing inside the limit now
+
+
+def _fill_ratios(
+    repo: Repository, symbol: str, instrument: Instrument, now: datetime
+) -> dict[str, Decimal]:
+    """Each venue's fill ratio on this instrument over the last hour (1 without history)."""
+    least = instrument.min_quantity * MIN_FILL_RATIO_ATTEMPTS
+    return {
+        venue: fill_ratio(expected, filled, min_expected=least)
+        for venue, (attempts, expected, filled) in repo.venue_fills(symbol, now).items()
+        if attempts >= MIN_FILL_RATIO_ATTEMPTS
+    }
+
+
+def record_attempt_end(repo: Repository, order: Order, attempt: Attempt, now: datetime) -> None:
+    """Count an attempt that just ended in its venue's fill ratio (a trader's cancel is not)."""
+    if attempt.expected_quantity is None or attempt.state is AttemptState.CANCELED:
+        return
+    repo.record_attempt_end(
+        attempt.venue, order.instrument, attempt.expected_quantity, attempt.filled_quantity, now
+    )
 
 
 def _stale_quotes(attempts: list[Attempt]) -> dict[str, int]:

@@ -88,10 +88,11 @@ def test_the_schema_documents_every_endpoint_its_bodies_and_answers(client, db):
         "limit_price",
         "time_in_force",
         "venue",
+        "strategy",
     }
     assert set(place_order["required"]) == {"instrument", "side", "quantity"}
     snapshot = schema["components"]["schemas"]["OrderSnapshot"]["properties"]
-    assert {"remaining_quantity", "average_price", "seq", "attempts"} <= set(snapshot)
+    assert {"remaining_quantity", "average_price", "seq", "attempts", "strategy"} <= set(snapshot)
     query = {p["name"] for p in paths[("/api/v1/orders", "get")]["parameters"]}
     assert {"state", "instrument", "client_order_id", "created_after", "created_before"} <= query
     assert {"cursor", "limit"} <= query

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from tests.support.reports import report
-from trading.domain.errors import Refusal
+from trading.domain.errors import IllegalTransition, Refusal
 from trading.domain.orders import (
     AttemptState,
     Order,
@@ -114,3 +114,19 @@ def test_rejection_after_fills_ends_expired_with_what_it_filled():
     order.apply_report(report("O1", "EA-1", "SIM-A", "expired", cum="1"), "x")
     order.end("rejected", reason="venue down")
     assert order.state is OrderState.EXPIRED
+
+
+def test_attempts_side_by_side_never_put_more_in_flight_than_is_left():
+    order = buy()
+    order.attempts.clear()
+    order.add_attempt("SIM-A", Decimal("1.2"), T0)
+    order.add_attempt("SIM-B", Decimal("1.8"), T0)
+    assert order.working_quantity == order.remaining_quantity == Decimal("3.0")
+    with pytest.raises(IllegalTransition, match="in flight"):
+        order.add_attempt("SIM-C", Decimal("0.0001"), T0)
+    order.apply_report(report("O1", "EA-1", "SIM-A", "trade", cum="1", qty="1", price="9980"), "F1")
+    order.apply_report(report("O1", "EA-1", "SIM-A", "expired", cum="1"), "F1")
+    assert order.working_quantity == Decimal("1.8") and order.remaining_quantity == Decimal("2.0")
+    order.add_attempt("SIM-C", Decimal("0.2"), T0)  # what EA-1 left is free again
+    with pytest.raises(IllegalTransition, match="in flight"):
+        order.add_attempt("SIM-C", Decimal("0.0001"), T0)

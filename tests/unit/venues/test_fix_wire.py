@@ -147,3 +147,6 @@ def test_a_market_data_snapshot_is_the_best_bid_and_ask():
     quote = parse_to_quote("SIM-F", snapshot)
     assert (quote.best_bid, quote.bid_size) == (Decimal(9960), Decimal(5))
     assert (quote.best_ask, quote.ask_size) == (Decimal(9990), Decimal(1))
+    # The depth behind the touch too, best first, for the split strategy.
+    assert quote.asks == ((Decimal(9990), Decimal(1)), (Decimal(9991), Decimal(5)))
+    assert quote.bids == ((Decimal(9960), Decimal(5)),)

@@ -96,6 +96,17 @@ def test_a_book_becomes_the_router_s_quote_and_an_empty_side_has_no_price():
     assert (quote.best_bid, quote.bid_size) == (None, Decimal(0))
 
 
+def test_a_book_s_depth_is_kept_up_to_ten_levels_a_side_best_first():
+    asks = [[str(9980 + i), "1"] for i in range(12)]
+    book = decode_book(
+        json.dumps({"seq": 8, "venue": "SIM-A", "instrument": "BTC-USD", "asks": asks})
+    )
+    quote = parse_to_quote(book)
+    assert len(quote.asks) == 10 and quote.bids == ()
+    assert quote.asks[0] == (Decimal("9980"), Decimal("1"))
+    assert quote.asks[-1] == (Decimal("9989"), Decimal("1"))
+
+
 @pytest.fixture
 def handled(seeded_db):
     emitted: list[ExecutionReportV1] = []

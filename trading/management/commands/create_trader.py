@@ -1,4 +1,4 @@
-"""python manage.py create_trader NAME [--deposit USD=1000000 ...] [--password P]
+"""python manage.py create_trader NAME [--deposit USD=1000000 ...] [--password P] [--strategy S]
 
 `make trader NAME=alice DEPOSIT="USD=100000 BTC=2"` runs it. Creates the trader (or finds the
 existing one), posts each deposit once (its entry id is per trader and asset, so running the
@@ -16,6 +16,8 @@ from infra.store import database
 from infra.store.api import run
 from ledger.api.selectors import balances
 from trading.accounts import create_trader, trader_id_for
+from trading.domain.orders import RoutingStrategy
+from trading.services.reference import set_trader_strategy
 
 
 def _deposit(text: str) -> tuple[str, Decimal]:
@@ -50,6 +52,12 @@ class Command(BaseCommand):
             help="an initial deposit, e.g. USD=100000; repeat for more assets",
         )
         parser.add_argument("--password", default=None, help="lets the trader sign in at /login")
+        parser.add_argument(
+            "--strategy",
+            choices=[s.value for s in RoutingStrategy],
+            default=None,
+            help="the routing strategy of the trader's orders that name none (default: best)",
+        )
 
     def handle(self, *args: object, **options: Any) -> None:  # argparse's values
         name = str(options["name"])
@@ -57,9 +65,14 @@ class Command(BaseCommand):
         existed = User.objects.filter(username=name).exists()
         token = create_trader(name, deposits, options["password"])
         trader_id = trader_id_for(token.user)
+        if options["strategy"]:
+            strategy = options["strategy"]
+            run(database(), lambda tr: set_trader_strategy(tr, trader_id, strategy))
         found = run(database(), lambda tr: balances(tr, trader_id))
         write = self.stdout.write
         write(f"trader {name} ({trader_id}): {'already existed' if existed else 'created'}")
+        if options["strategy"]:
+            write(f"  routing strategy: {options['strategy']}")
         if deposits and existed:
             write("  deposits are posted once per asset: assets deposited before are unchanged")
         for row in found:

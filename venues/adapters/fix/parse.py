@@ -12,7 +12,7 @@ from contracts.venue import ExecutionReportV1
 from trading.domain.money import display
 from venues.adapters.fix import wire
 from venues.adapters.fix.wire import Message
-from venues.adapters.sim.parse import split_client_order_id
+from venues.adapters.sim.parse import QUOTE_DEPTH_LEVELS, split_client_order_id
 from venues.routing import VenueQuote
 
 _EXEC_TYPES = wire.reverse(wire.EXEC_TYPES)
@@ -97,9 +97,10 @@ def status_body(answers: list[Message]) -> tuple[int, dict[str, Any]]:
 
 
 def parse_to_quote(venue: str, message: Message) -> VenueQuote:
-    """A MarketDataSnapshotFullRefresh (entries best first per side) as the router's quote."""
+    """A MarketDataSnapshotFullRefresh (entries best first per side) as the router's quote,
+    with up to QUOTE_DEPTH_LEVELS levels a side for the split strategy."""
     instrument = message.get(wire.SYMBOL) or ""
-    best: dict[str, tuple[Decimal, Decimal]] = {}
+    levels: dict[str, list[tuple[Decimal, Decimal]]] = {"0": [], "1": []}
     entry_type: str | None = None
     price: Decimal | None = None
     for tag, value in message.pairs:
@@ -107,15 +108,19 @@ def parse_to_quote(venue: str, message: Message) -> VenueQuote:
             entry_type, price = value, None
         elif tag == wire.MD_ENTRY_PX:
             price = Decimal(value)
-        elif tag == wire.MD_ENTRY_SIZE and entry_type is not None and price is not None:
-            best.setdefault(entry_type, (price, Decimal(value)))
-    bid, ask = best.get("0"), best.get("1")
+        elif tag == wire.MD_ENTRY_SIZE and entry_type in levels and price is not None:
+            side = levels[entry_type]
+            if len(side) < QUOTE_DEPTH_LEVELS:
+                side.append((price, Decimal(value)))
+    bids, asks = levels["0"], levels["1"]
     return VenueQuote(
         venue=venue,
         instrument=instrument,
-        best_bid=bid[0] if bid else None,
-        bid_size=bid[1] if bid else Decimal(0),
-        best_ask=ask[0] if ask else None,
-        ask_size=ask[1] if ask else Decimal(0),
+        best_bid=bids[0][0] if bids else None,
+        bid_size=bids[0][1] if bids else Decimal(0),
+        best_ask=asks[0][0] if asks else None,
+        ask_size=asks[0][1] if asks else Decimal(0),
         version=message.seq,
+        asks=tuple(asks),
+        bids=tuple(bids),
     )

@@ -74,6 +74,11 @@ def _text(value: Decimal) -> str:
     return display(value) or "0"
 
 
+# Levels of depth kept per side: enough for the split strategy to see past the touch,
+# few enough that a quote stays a small value in the store.
+QUOTE_DEPTH_LEVELS = 10
+
+
 def parse_to_quote(book: VenueBook) -> VenueQuote:
     best_bid = book.bids[0] if book.bids else None
     best_ask = book.asks[0] if book.asks else None
@@ -85,6 +90,8 @@ def parse_to_quote(book: VenueBook) -> VenueQuote:
         best_ask=best_ask[0] if best_ask else None,
         ask_size=best_ask[1] if best_ask else Decimal(0),
         version=book.seq,
+        asks=tuple((p, q) for p, q in book.asks[:QUOTE_DEPTH_LEVELS]),
+        bids=tuple((p, q) for p, q in book.bids[:QUOTE_DEPTH_LEVELS]),
     )
 
 
