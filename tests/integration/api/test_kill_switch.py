@@ -69,6 +69,7 @@ def test_a_resting_order_is_not_routed_to_a_venue_halted_since(store, api):
 def test_an_order_no_venue_can_take_says_which_venues_are_halted(store, api):
     halt(store, "SIM-A")
     halt(store, "SIM-B")
+    halt(store, "SIM-F")
     order = place(
         api,
         instrument="BTC-USD",
@@ -78,7 +79,7 @@ def test_an_order_no_venue_can_take_says_which_venues_are_halted(store, api):
         time_in_force="IOC",
     )
     assert order["state"] == "expired"
-    assert order["reason"] == "SIM-A is halted; SIM-B is halted"
+    assert order["reason"] == "SIM-A is halted; SIM-B is halted; SIM-F is halted"
     run(store, lambda tr: set_venue_state(tr, "SIM-B", halted=False, circuit_open=True))
     order = place(
         api,
@@ -88,5 +89,5 @@ def test_an_order_no_venue_can_take_says_which_venues_are_halted(store, api):
         limit_price="9990",
         time_in_force="IOC",
     )
-    assert order["reason"] == "SIM-A is halted; SIM-B's circuit is open"
+    assert order["reason"] == "SIM-A is halted; SIM-B's circuit is open; SIM-F is halted"
     assert run(store, lambda tr: Repository(tr).venue("SIM-A")).halted

@@ -52,7 +52,7 @@ def test_a_split_order_goes_to_both_venues_at_once_and_fills_3_of_3_at_9983(seed
     ]
     rows = run(seeded_db, lambda tr: outbox.read_after(tr, None, 1000))
     places = [m for _, m in rows if m.topic == outbox.PLACE_COMMAND and m.key == order.order_id]
-    assert [(m.destination, m.payload["quantity"]) for m in places] == [
+    assert [(m.destination, m.payload.quantity) for m in places] == [
         ("venue.SIM-A", "1.2"),
         ("venue.SIM-B", "1.8"),
     ]
@@ -108,7 +108,7 @@ def test_cancel_cancels_every_live_attempt_and_ends_when_the_last_confirms(seede
     canceled = run(seeded_db, lambda tr: cancel_order(tr, oid, NOW))
     assert canceled.state.value == "cancel_pending"
     rows = run(seeded_db, lambda tr: outbox.read_after(tr, None, 1000))
-    cancels = [m.payload["attempt_id"] for _, m in rows if m.topic == outbox.CANCEL_COMMAND]
+    cancels = [m.payload.attempt_id for _, m in rows if m.topic == outbox.CANCEL_COMMAND]
     assert cancels == ["EA-1", "EA-2"]
     apply(seeded_db, report(oid, "EA-1", "SIM-A", "trade", cum="0.5", qty="0.5", price="9980"))
     apply(seeded_db, report(oid, "EA-1", "SIM-A", "canceled", cum="0.5"))

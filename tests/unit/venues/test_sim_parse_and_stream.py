@@ -98,9 +98,7 @@ def test_a_book_becomes_the_router_s_quote_and_an_empty_side_has_no_price():
 
 def test_a_book_s_depth_is_kept_up_to_ten_levels_a_side_best_first():
     asks = [[str(9980 + i), "1"] for i in range(12)]
-    book = decode_book(
-        json.dumps({"seq": 8, "venue": "SIM-A", "instrument": "BTC-USD", "asks": asks})
-    )
+    book = decode_book({"seq": 8, "venue": "SIM-A", "instrument": "BTC-USD", "asks": asks})
     quote = parse_to_quote(book)
     assert len(quote.asks) == 10 and quote.bids == ()
     assert quote.asks[0] == (Decimal("9980"), Decimal("1"))
