@@ -32,7 +32,7 @@ PARTS += ["simulator", "kafka"]
 # so a failure there must not leave the cases after it a broken platform to start from.
 CASES = [*PARTS[:-1], "graceful-stop-start", "power-cut", "kafka"]
 STARTED = ["kafka", "simulator", "projector", "publisher", "ingest", "venue-SIM-A"]
-STARTED += ["venue-SIM-B", "web"]  # platform_parts' order
+STARTED += ["venue-SIM-B", "venue-SIM-F", "web"]  # platform_parts' order
 
 
 class Drill:

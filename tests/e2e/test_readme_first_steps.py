@@ -54,7 +54,8 @@ def test_first_steps_work_verbatim_in_a_second_terminal(tmp_path):
     try:
         here = workspace(tmp_path, platform.var_dir)
         env = {**platform.env, "PLATFORM_URL": platform.url, "VENV": str(ROOT / ".venv")}
-        env.pop("MAKEFLAGS", None)
+        for inherited in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS"):  # a terminal has no outer make
+            env.pop(inherited, None)
         run = subprocess.run(
             [
                 "bash",
