@@ -25,11 +25,11 @@ import random
 import sqlite3
 import struct
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
-from infra.store import commit_log
+from infra.store import commit_log, sqlite_kv
 from infra.store.api import (
     CLIENT_INVALID_OPERATION,
     COMMIT_UNKNOWN_RESULT,
@@ -46,43 +46,19 @@ from infra.store.api import (
     FDBError,
     check_sizes,
 )
-from infra.store.conflicts import ReadSet, encode_writes
+from infra.store.conflicts import ReadSet
 from infra.store.sqlite_pool import ConnectionPool
-from infra.store.writes import VERSIONSTAMP_BYTES, StampedKey, WriteBuffer, add_le, resolve
+from infra.store.writes import VERSIONSTAMP_BYTES, StampedKey, WriteBuffer, resolve
 
-SQLITE_BUSY = 5  # SQLITE_BUSY_SNAPSHOT (517) and SQLITE_BUSY_RECOVERY (261) share its low byte
 WATCH_POLL_S = 0.002
 _MAX_KEY = b"\xff"  # keys from here on are FoundationDB's system keys
 _INT64 = struct.Struct("<q")
-
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS kv (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID",
-    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
-    "INSERT OR IGNORE INTO meta VALUES ('version', 0)",
-    "INSERT OR IGNORE INTO meta VALUES ('horizon', 0)",
-    "CREATE TABLE IF NOT EXISTS commit_log"
-    " (version INTEGER PRIMARY KEY, at REAL NOT NULL, writes BLOB NOT NULL)",
-    # A store from before commit_log goes on from its last version.
-    "INSERT INTO commit_log SELECT value, 0, x'929090' FROM meta WHERE name = 'version'"
-    " AND NOT EXISTS (SELECT 1 FROM commit_log)",
-)
-_GET = "SELECT value FROM kv WHERE key = ?"
-_RANGE = "SELECT key, value FROM kv WHERE key >= ? AND key < ? ORDER BY key LIMIT ?"
-_RANGE_REVERSE = "SELECT key, value FROM kv WHERE key >= ? AND key < ? ORDER BY key DESC LIMIT ?"
-PAGE_SIZE = 4096
-_CLEAR_RANGE = "DELETE FROM kv WHERE key >= ? AND key < ?"
-_DELETE = "DELETE FROM kv WHERE key = ?"
-_SET = "INSERT INTO kv VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
-_ADD = "INSERT INTO kv VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = fdb_add(value, ?2)"
 
 # Fault injection outcomes at commit.
 _NOT_COMMITTED = "not_committed"
 _UNKNOWN_COMMITTED = "unknown_committed"  # 1021 although the writes landed
 _UNKNOWN_DROPPED = "unknown_dropped"  # 1021 and nothing landed
-
-
-def _setup_connection(conn: sqlite3.Connection) -> None:
-    conn.create_function("fdb_add", 2, add_le, deterministic=True)
+_setup_connection = sqlite_kv.setup_connection  # the name the fork tests open a pool with
 
 
 class EmbeddedDatabase:
@@ -110,10 +86,7 @@ class EmbeddedDatabase:
         self._random = random.Random(seed)
         self.pool = ConnectionPool(self.path, _setup_connection)
         cursor = self.pool.acquire()
-        cursor.execute(f"PRAGMA page_size={PAGE_SIZE}")  # a new file only; an old keeps its own
-        cursor.execute("PRAGMA journal_mode=WAL")  # persistent: recorded in the file
-        for statement in _SCHEMA:
-            cursor.execute(statement)
+        sqlite_kv.create(cursor)
         self.pool.release(cursor)
 
     def create_transaction(self) -> EmbeddedTransaction:
@@ -139,7 +112,7 @@ class EmbeddedDatabase:
         conn = pool.connect()
         try:
             data_version = conn.execute("PRAGMA data_version").fetchone()[0]
-            start = conn.execute(_GET, (key,)).fetchone()
+            start = conn.execute(sqlite_kv.GET, (key,)).fetchone()
             seen = pool.commits
             while (left := deadline - time.monotonic()) > 0:
                 with pool.committed:
@@ -149,7 +122,7 @@ class EmbeddedDatabase:
                 current = conn.execute("PRAGMA data_version").fetchone()[0]
                 if current != data_version:
                     data_version = current
-                    if conn.execute(_GET, (key,)).fetchone() != start:
+                    if conn.execute(sqlite_kv.GET, (key,)).fetchone() != start:
                         return True
             return False
         finally:
@@ -158,10 +131,6 @@ class EmbeddedDatabase:
     def close(self) -> None:
         """Close idle connections now; those of open transactions close when they end."""
         self.pool.close()
-
-
-def _busy(error: sqlite3.OperationalError) -> bool:
-    return (getattr(error, "sqlite_errorcode", 0) & 0xFF) == SQLITE_BUSY
 
 
 class _Versionstamp:
@@ -268,7 +237,7 @@ class EmbeddedTransaction:
         cursor = self._reader()
         stored = None
         if len(key) <= KEY_SIZE_LIMIT:  # no longer key can exist (FoundationDB answers so too)
-            row = cursor.execute(_GET, (key,)).fetchone()
+            row = cursor.execute(sqlite_kv.GET, (key,)).fetchone()
             stored = None if row is None else row[0]
         self._reads.points.add(key)
         return stored if entry is _UNBUFFERED else resolve(entry, stored)
@@ -283,11 +252,11 @@ class EmbeddedTransaction:
             return []  # FoundationDB answers an inverted range with nothing, not an error
         buffer = self._buffer
         if not (buffer.entries or buffer.cleared):
-            sql = _RANGE_REVERSE if reverse else _RANGE
+            sql = sqlite_kv.RANGE_REVERSE if reverse else sqlite_kv.RANGE
             result = cursor.execute(sql, (begin, end, limit or -1)).fetchall()
         else:
             batch = limit + len(buffer.entries) if limit else -1
-            rows = _stored_rows(cursor, begin, end, reverse, batch)
+            rows = sqlite_kv.stored_rows(cursor, begin, end, reverse, batch)
             result = buffer.merge(rows, begin, end, limit, reverse)
         if limit and len(result) == limit:  # read only as far as the last row returned
             if reverse:
@@ -370,26 +339,41 @@ class EmbeddedTransaction:
 
     def _apply(self, fault: str | None) -> bytes:
         """Write the buffer in one SQLite write transaction; its commit version's stamp."""
+        pool = self._db.pool
         cursor = self._cursor
         try:
             if cursor is None:
-                cursor = self._cursor = self._db.pool.acquire()
+                cursor = self._cursor = pool.acquire()
             else:
                 cursor.execute("ROLLBACK")  # the snapshot ends; the read set is checked instead
-            cursor.execute("BEGIN IMMEDIATE")  # waits for the write lock
-            latest: int = cursor.execute(commit_log.READ_VERSION).fetchone()[0]
-            if self._reads and latest != self._read_version:
-                commit_log.check(cursor, self._read_version, self._reads)
-            version = latest + 1
-            stamp = version.to_bytes(8, "big") + b"\x00\x00"
-            commit_log.record(cursor, version, _write_buffer(cursor, self._buffer, stamp))
-            if fault == _UNKNOWN_DROPPED:
-                raise FDBError(COMMIT_UNKNOWN_RESULT)  # _end() rolls back
-            cursor.execute("COMMIT")
+            if not pool.lock_writer():
+                raise FDBError(NOT_COMMITTED)
+            try:
+                cursor.execute("BEGIN IMMEDIATE")  # SQLite's write lock: free but for outsiders
+                stamp = self._commit_writes(cursor, fault)
+            finally:
+                try:
+                    if cursor.connection.in_transaction:  # refused: end it before the next writer
+                        cursor.execute("ROLLBACK")
+                finally:
+                    pool.unlock_writer()
         except sqlite3.OperationalError as error:
-            if _busy(error):
+            if sqlite_kv.busy(error):
                 raise FDBError(NOT_COMMITTED) from None
             raise
+        return stamp
+
+    def _commit_writes(self, cursor: sqlite3.Cursor, fault: str | None) -> bytes:
+        """Check the read set, write, record the write set and commit (under the write lock)."""
+        latest: int = cursor.execute(commit_log.READ_VERSION).fetchone()[0]
+        if self._reads and latest != self._read_version:
+            commit_log.check(cursor, self._read_version, self._reads)
+        version = latest + 1
+        stamp = version.to_bytes(8, "big") + b"\x00\x00"
+        commit_log.record(cursor, version, sqlite_kv.write_buffer(cursor, self._buffer, stamp))
+        if fault == _UNKNOWN_DROPPED:
+            raise FDBError(COMMIT_UNKNOWN_RESULT)  # rolled back: nothing landed
+        cursor.execute("COMMIT")
         return stamp
 
     def reset(self) -> None:
@@ -399,41 +383,3 @@ class EmbeddedTransaction:
         self._size = 0
         self._stamp = _Versionstamp()
         self._state = _OPEN
-
-
-def _stored_rows(
-    cursor: sqlite3.Cursor, begin: bytes, end: bytes, reverse: bool, batch: int
-) -> Iterator[tuple[bytes, bytes]]:
-    """Stored rows of [begin, end) in order, fetched `batch` at a time (-1: all at once)."""
-    sql = _RANGE_REVERSE if reverse else _RANGE
-    while True:
-        rows = cursor.execute(sql, (begin, end, batch)).fetchall()
-        yield from rows
-        if batch < 0 or len(rows) < batch:
-            return
-        if reverse:
-            end = rows[-1][0]
-        else:
-            begin = rows[-1][0] + b"\x00"
-
-
-def _write_buffer(cursor: sqlite3.Cursor, buffer: WriteBuffer, stamp: bytes) -> bytes:
-    """Apply the net effect of the buffered writes: range clears, then keys, then stamps.
-
-    Returns the transaction's write conflict set, encoded for commit_log."""
-    for begin, end in buffer.cleared:
-        cursor.execute(_CLEAR_RANGE, (begin, end))
-    sets, deletes, adds = buffer.net_effect()
-    if deletes:
-        cursor.executemany(_DELETE, deletes)
-    if sets:
-        cursor.executemany(_SET, sets)
-    if adds:
-        cursor.executemany(_ADD, adds)
-    points = list(buffer.entries)
-    if buffer.stamped:
-        final = [(s.final_key(stamp), s.value) for s in buffer.stamped]
-        stamped = [(key, value) for key, value in final if key is not None]
-        cursor.executemany(_SET, stamped)
-        points += [key for key, _ in stamped]
-    return encode_writes(points, buffer.cleared)
