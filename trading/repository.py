@@ -56,6 +56,12 @@ def _fill_slot(now: datetime) -> int:
     return int(now.timestamp()) // FILL_RATIO_SLOT_S
 
 
+def _index_of(order: Order) -> tuple[frozenset[str], bool]:
+    """(ids of the live attempts, resting) of an order, as its index rows say them."""
+    live = frozenset(a.attempt_id for a in order.attempts if not a.ended)
+    return live, not order.ended and not order.active_attempts
+
+
 class Repository:
     """Trading-core's records in one transaction. No caching across transactions."""
 
@@ -64,6 +70,9 @@ class Repository:
         self._loaded_states: dict[str, str] = {}  # order id -> state when read, for counters
         # order id -> (open quantity, open notional) in minor units when read: risk's counters
         self._loaded_exposure: dict[str, tuple[int, int]] = {}
+        # order id -> (ids of its live attempts, resting) as its index rows hold them: a save
+        # writes only the rows that change (a fill rewrote both, with the same bytes, before)
+        self._loaded_index: dict[str, tuple[frozenset[str], bool]] = {}
 
     # --- orders ---------------------------------------------------------------------------
     def find_order(self, order_id: str) -> Order | None:
@@ -73,6 +82,7 @@ class Repository:
         order = codec.decode(data, Order)
         self._loaded_states[order_id] = order.state.value
         self._loaded_exposure[order_id] = exposure_minor(order)
+        self._loaded_index[order_id] = _index_of(order)
         return order
 
     def order(self, order_id: str, *, trader_id: str | None = None) -> Order:
@@ -91,6 +101,7 @@ class Repository:
             if stored is not None:
                 before = stored.state.value
                 self._loaded_exposure[order.order_id] = exposure_minor(stored)
+                self._loaded_index[order.order_id] = _index_of(stored)
         self.tr.set(key, codec.encode(order))
         if before != order.state.value:
             if before is not None:
@@ -105,12 +116,7 @@ class Repository:
                     order.order_id.encode(),
                 )
         self._count_exposure(order)
-        self._index_live_attempts(order)
-        resting = keys.RESTING.pack((order.instrument, order.order_id))
-        if not order.ended and not order.active_attempts:
-            self.tr.set(resting, _EMPTY)
-        else:
-            self.tr.clear(resting)
+        self._index(order, new)
 
     def _stored(self, key: bytes) -> Order | None:
         data = self.tr.get(key)
@@ -128,13 +134,27 @@ class Repository:
                 self.tr.add(key, new - old)
         self._loaded_exposure[order.order_id] = after
 
-    def _index_live_attempts(self, order: Order) -> None:
+    def _index(self, order: Order, new: bool) -> None:
+        """Live attempts and the resting row: only what changed since the order was read."""
+        live, resting = index = _index_of(order)
+        known = self._loaded_index.get(order.order_id)
+        if new and known is None:
+            known = (frozenset(), False)  # nothing of a new order is stored yet
         for attempt in order.attempts:
             key = keys.LIVE_ATTEMPT.pack((attempt.venue, order.order_id, attempt.attempt_id))
-            if attempt.ended:
-                self.tr.clear(key)
-            else:
+            was_live = known is None or attempt.attempt_id in known[0]
+            if attempt.attempt_id not in live:
+                if was_live:
+                    self.tr.clear(key)
+            elif known is None or not was_live:
                 self.tr.set(key, attempt.created_at.isoformat().encode())
+        if known is None or known[1] != resting:
+            key = keys.RESTING.pack((order.instrument, order.order_id))
+            if resting:
+                self.tr.set(key, _EMPTY)
+            else:
+                self.tr.clear(key)
+        self._loaded_index[order.order_id] = index
 
     def live_attempts(
         self, venue: str, *, after: tuple[str, str] | None = None, limit: int = 500
