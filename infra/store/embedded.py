@@ -6,15 +6,16 @@
   (conflicts.py): a transaction's reads run in one deferred SQLite read transaction (one
   snapshot, taken at its first read, whose version is the newest in `commit_log`) and are
   remembered as its read set; its writes are buffered (writes.py) and read back by itself. At
-  commit it ends the snapshot, takes the write lock (BEGIN IMMEDIATE) and checks its read set
-  against the write sets of the commits after its read version: any overlap is 1020
-  not_committed. Otherwise it writes, and records its own write set under its version.
+  commit it ends the snapshot, takes the write lock (the pool's writer lock, then BEGIN
+  IMMEDIATE) and checks its read set against the write sets of the commits after its read
+  version: any overlap is 1020 not_committed. Otherwise it writes, and records its own write set under its version.
   Transactions on disjoint keys (two ingest processes on different orders) both commit; blind
   writes (no reads, e.g. atomic adds) never conflict.
 - `commit_log` (commit_log.py) is bounded to the 5 s limit's history; older reads get 1007.
 - Safe across threads and processes: connections are pooled per process (sqlite_pool.py), a
-  transaction holding one from its first read (or its commit) to its end; SQLite's WAL locking
-  orders processes.
+  transaction holding one from its first read (or its commit) to its end; the writer lock
+  (a flock) hands the write lock from process to process, SQLite's WAL locking backs it up.
+- Its SQLite layout, statements and durability choice: sqlite_kv.py.
 - FoundationDB's limits with its error codes, and injectable 1020 / 1021 at commit.
 """
 
