@@ -77,9 +77,9 @@ PROCESS_ENTRY_POINTS = {
     "manage.py run_outbox_publisher",
     "manage.py run_ingest",
     "manage.py run_projector",
-    "celery -A infra.celery worker",
-    "gunicorn infra.wsgi:application",
-    "uvicorn infra.asgi:application",
+    "celery -A wiring.celery worker",
+    "gunicorn wiring.wsgi:application",
+    "uvicorn wiring.asgi:application",
     "python -m venues.simulator",
 }
 JOB_ENTRY_POINTS = {"manage.py migrate"}
@@ -321,12 +321,12 @@ def entry_point(command: list[str]) -> str | None:
     match command:
         case ["python", "manage.py", name, *_]:
             return f"manage.py {name}"
-        case ["celery", "-A", "infra.celery", "worker", *_]:
-            return "celery -A infra.celery worker"
-        case ["gunicorn", "infra.wsgi:application", *_]:
-            return "gunicorn infra.wsgi:application"
-        case ["uvicorn", "infra.asgi:application", *_]:
-            return "uvicorn infra.asgi:application"
+        case ["celery", "-A", "wiring.celery", "worker", *_]:
+            return "celery -A wiring.celery worker"
+        case ["gunicorn", "wiring.wsgi:application", *_]:
+            return "gunicorn wiring.wsgi:application"
+        case ["uvicorn", "wiring.asgi:application", *_]:
+            return "uvicorn wiring.asgi:application"
         case ["python", "-m", "venues.simulator", *_]:
             return "python -m venues.simulator"
     return None
@@ -523,10 +523,10 @@ def _entry_point_exists(point: str) -> bool:
     bin_dir = Path(sys.executable).parent
     if point.startswith("manage.py "):
         return point.split()[1] in get_commands()
-    if point == "celery -A infra.celery worker":
+    if point == "celery -A wiring.celery worker":
         source = (REPO / "infra" / "celery.py").read_text()
         return (bin_dir / "celery").exists() and bool(re.search(r"^app = Celery\(", source, re.M))
-    if point in {"gunicorn infra.wsgi:application", "uvicorn infra.asgi:application"}:
+    if point in {"gunicorn wiring.wsgi:application", "uvicorn wiring.asgi:application"}:
         server, target = point.split()
         source = (REPO / "infra" / f"{target.split(':')[0].split('.')[1]}.py").read_text()
         return (bin_dir / server).exists() and bool(re.search(r"^application = ", source, re.M))
@@ -552,7 +552,7 @@ def test_one_pool_and_one_scaled_object_per_venue_queue(name: str) -> None:
     for pool in pools:
         (container,) = pool["spec"]["template"]["spec"]["containers"]
         command = container["command"]
-        assert entry_point(command) == "celery -A infra.celery worker"
+        assert entry_point(command) == "celery -A wiring.celery worker"
         queue = option(command, "-Q")
         assert "," not in queue, f"{label(pool)}: one queue per pool"
         assert pool["metadata"]["name"] == "venue-" + queue.removeprefix("venue.").lower()

@@ -5,7 +5,7 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "infra.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wiring.settings")
 
 app = Celery("backoffice")
 app.config_from_object("django.conf:settings", namespace="CELERY")
