@@ -524,11 +524,11 @@ def _entry_point_exists(point: str) -> bool:
     if point.startswith("manage.py "):
         return point.split()[1] in get_commands()
     if point == "celery -A wiring.celery worker":
-        source = (REPO / "infra" / "celery.py").read_text()
+        source = (REPO / "wiring" / "celery.py").read_text()
         return (bin_dir / "celery").exists() and bool(re.search(r"^app = Celery\(", source, re.M))
     if point in {"gunicorn wiring.wsgi:application", "uvicorn wiring.asgi:application"}:
         server, target = point.split()
-        source = (REPO / "infra" / f"{target.split(':')[0].split('.')[1]}.py").read_text()
+        source = (REPO / "wiring" / f"{target.split(':')[0].split('.')[1]}.py").read_text()
         return (bin_dir / server).exists() and bool(re.search(r"^application = ", source, re.M))
     if point == "python -m venues.simulator":
         spec = importlib.util.find_spec("venues.simulator")
@@ -577,7 +577,7 @@ def test_kafka_scalers_watch_what_the_consumers_read(name: str) -> None:
     docs = rendered(name)
     sources = "\n".join(
         p.read_text()
-        for d in ("infra", "trading", "backoffice", "realtime")
+        for d in ("kernel", "infra", "trading", "backoffice", "realtime", "wiring")
         for p in (REPO / d).rglob("*.py")
     )
     deployments = by_name(docs, "Deployment")
@@ -745,7 +745,7 @@ def test_autoscaled_deployments_leave_replicas_to_the_autoscaler(name: str) -> N
 
 @pytest.mark.parametrize("name", MANIFEST_SETS)
 def test_config_keys_are_settings_the_platform_reads(name: str) -> None:
-    read = set(re.findall(r'"([A-Z][A-Z0-9_]+)"', (REPO / "infra" / "settings.py").read_text()))
+    read = set(re.findall(r'"([A-Z][A-Z0-9_]+)"', (REPO / "wiring" / "settings.py").read_text()))
     read |= set(
         re.findall(r'"([A-Z][A-Z0-9_]+)"', (REPO / "infra" / "bus" / "kafka.py").read_text())
     )
