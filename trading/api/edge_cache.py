@@ -13,7 +13,8 @@ that each web worker counted on its own).
   change made another way calls `invalidate_token(key)` or is seen within `TTL_S`. So a revoke,
   a rotation or a deactivation is seen by the next request on every worker. A token is never
   cached past its expiry.
-- The throttle counts requests per user in fixed windows: one INCR + EXPIRE round trip.
+- The throttle (kernel.edge.cache) counts requests per user in fixed windows: one INCR +
+  EXPIRE round trip.
 - The cache is an optimisation, never a dependency: if it does not answer, the token is read
   from the database and the request is let through the throttle.
 """
