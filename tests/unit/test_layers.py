@@ -85,3 +85,15 @@ def test_the_test_sees_a_wrong_arrow(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("from wiring import settings\nimport trading.repository\nfrom . import x\n")
     assert imported_packages(module) == {"wiring", "trading"}
+
+
+def test_venues_reach_trading_services_only_through_wiring() -> None:
+    """venues/adapters/core.py's CoreCalls carry them: venues imports no trading service."""
+    found = []
+    for path in sorted((ROOT / "venues").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "trading.services"
+            ):
+                found.append(f"{path.relative_to(ROOT)}: {node.module}")
+    assert not found, found
