@@ -8,7 +8,8 @@
   remembered as its read set; its writes are buffered (writes.py) and read back by itself. At
   commit it ends the snapshot, takes the write lock (the pool's writer lock, then BEGIN
   IMMEDIATE) and checks its read set against the write sets of the commits after its read
-  version: any overlap is 1020 not_committed. Otherwise it writes, and records its own write set under its version.
+  version: any overlap is 1020 not_committed. Otherwise it writes, and records its own write
+  set under its version.
   Transactions on disjoint keys (two ingest processes on different orders) both commit; blind
   writes (no reads, e.g. atomic adds) never conflict.
 - `commit_log` (commit_log.py) is bounded to the 5 s limit's history; older reads get 1007.
