@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from importlib import resources
+from typing import Any
 
 DAYS_PER_MONTH = 30  # the seed's monthly column is 30 x the daily one ($38/day -> $1.14k)
 
@@ -80,71 +83,27 @@ class EnvironmentSpec:
         return self.daily_cost.monthly_total
 
 
-def _usd(compute: int, data: int, network: int, observability: int) -> DailyCost:
-    return DailyCost(Decimal(compute), Decimal(data), Decimal(network), Decimal(observability))
+def _environment(row: dict[str, Any]) -> EnvironmentSpec:
+    compute, data, network, observability = (Decimal(usd) for usd in row["daily_cost"])
+    return EnvironmentSpec(
+        name=row["name"],
+        slug=row["slug"],
+        tag=row["tag"],
+        meta=row["meta"],
+        services=tuple(row["services"]),
+        lanes=tuple(row["lanes"]),
+        daily_cost=DailyCost(compute, data, network, observability),
+    )
 
 
-ENVIRONMENTS: tuple[EnvironmentSpec, ...] = (
-    EnvironmentSpec(
-        name="Test",
-        slug="test",
-        tag="Low Risk",
-        meta="Smaller footprint · short-lived data",
-        services=("2x t3.medium", "RDS micro", "S3 + CDN", "Basic logs"),
-        lanes=("1 AZ", "No DR", "Ephemeral data"),
-        daily_cost=_usd(14, 9, 5, 10),
-    ),
-    EnvironmentSpec(
-        name="Dev",
-        slug="dev",
-        tag="Shared",
-        meta="Shared services · CI-heavy",
-        services=("4x t3.large", "RDS small", "Redis cache", "Logs + metrics"),
-        lanes=("2 AZ", "Nightly snapshots", "Shared tooling"),
-        daily_cost=_usd(28, 18, 8, 20),
-    ),
-    EnvironmentSpec(
-        name="Staging",
-        slug="staging",
-        tag="Prod-like",
-        meta="Prod-like · full monitoring",
-        services=("8x m5.large", "RDS multi-AZ", "Kafka cluster", "Full tracing"),
-        lanes=("2 AZ", "Prod parity", "Full tracing"),
-        daily_cost=_usd(62, 42, 18, 34),
-    ),
-    EnvironmentSpec(
-        name="Prod",
-        slug="prod",
-        tag="Critical",
-        meta="High availability · multi-AZ",
-        services=("24x m6i.xlarge", "Aurora multi-AZ", "Private link", "24/7 on-call"),
-        lanes=("3 AZ", "DR ready", "24/7 on-call"),
-        daily_cost=_usd(180, 120, 60, 60),
-    ),
-)
+def _layer(row: dict[str, Any]) -> StackLayer:
+    return StackLayer(name=row["name"], description=row["description"], parts=tuple(row["parts"]))
 
-STACK: tuple[StackLayer, ...] = (
-    StackLayer(
-        name="Network",
-        description="VPC, subnets, routing, ingress control",
-        parts=("VPC + CIDR", "Private subnets", "NAT + egress", "WAF rules"),
-    ),
-    StackLayer(
-        name="Compute",
-        description="Autoscaling apps, containers, background jobs",
-        parts=("ASG + ALB", "ECS services", "Batch workers", "Spot strategy"),
-    ),
-    StackLayer(
-        name="Data",
-        description="Managed storage, cache, and streaming",
-        parts=("Aurora / RDS", "Redis", "S3 + CDN", "Kafka / MSK"),
-    ),
-    StackLayer(
-        name="Observability",
-        description="Metrics, traces, alerting, dashboards",
-        parts=("Prom + Grafana", "Trace sampling", "SLO alerts", "Log pipelines"),
-    ),
-)
+
+# The figures are data (seed.toml), read once at import: integers, so Decimal stays exact.
+_SEED = tomllib.loads(resources.files(__package__).joinpath("seed.toml").read_text("utf-8"))
+ENVIRONMENTS: tuple[EnvironmentSpec, ...] = tuple(_environment(row) for row in _SEED["environment"])
+STACK: tuple[StackLayer, ...] = tuple(_layer(row) for row in _SEED["layer"])
 
 
 def by_name(name: str) -> EnvironmentSpec | None:
