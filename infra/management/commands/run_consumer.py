@@ -8,7 +8,6 @@ A second signal stops at once.
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 import time
 
@@ -16,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from infra.bus.consume import ConsumerSpec, consume
 from infra.consumers import CONSUMERS
+from infra.signals import drain_on_signal
 
 log = logging.getLogger(__name__)
 DRAIN_S = 10.0
@@ -73,16 +73,5 @@ class Command(BaseCommand):
             raise CommandError(f"no consumer {options['name']}")
         spec = factory()
         stop = threading.Event()
-        draining: list[threading.Thread] = []
-
-        def on_signal(*_: object) -> None:
-            if draining:  # the second signal: stop now
-                stop.set()
-                return
-            thread = threading.Thread(target=drain_then_stop, args=(spec, stop), daemon=True)
-            draining.append(thread)
-            thread.start()
-
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, on_signal)
+        drain_on_signal(stop, lambda: drain_then_stop(spec, stop))
         consume(spec, stop)

@@ -5,7 +5,6 @@ what ingest applied during the stop reaches Kafka before the consumers after it 
 second signal stops at once; either way the outbox is in the store and nothing is lost.
 """
 
-import signal
 import threading
 import time
 
@@ -14,6 +13,7 @@ from django.core.management.base import BaseCommand
 from infra.bus import kafka
 from infra.bus.sinks import CeleryCommandSink, KafkaEventSink
 from infra.celery import app
+from infra.signals import drain_on_signal
 from infra.store import database
 from infra.store.api import run
 from trading import outbox
@@ -54,15 +54,5 @@ class Command(BaseCommand):
             check_log=events.lost_log,
         )
         stop = threading.Event()
-        draining: list[threading.Thread] = []
-
-        def on_signal(*_: object) -> None:
-            if draining:  # the second signal: stop now
-                stop.set()
-                return
-            draining.append(threading.Thread(target=drain_then_stop, args=(stop,), daemon=True))
-            draining[0].start()
-
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, on_signal)
+        drain_on_signal(stop, lambda: drain_then_stop(stop))
         publisher.run(stop)
