@@ -19,8 +19,9 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from trading.domain.lifecycle import AttemptState, OrderState
 from trading.domain.money import display, within_bounds
-from trading.domain.orders import AttemptState, OrderState, RoutingStrategy
+from trading.domain.orders import RoutingStrategy
 
 DECIMAL_PATTERN = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
 _DECIMAL = re.compile(DECIMAL_PATTERN.strip("^$"))

@@ -13,14 +13,12 @@ from contracts.venue import CancelAttemptV1, PlaceAttemptV1
 from ledger import journal
 from trading import outbox as ob
 from trading.domain.instruments import Instrument
+from trading.domain.lifecycle import AttemptState, OrderEvent, OrderState
 from trading.domain.money import display, round_down
 from trading.domain.orders import (
     Attempt,
-    AttemptState,
     Fill,
     Order,
-    OrderEvent,
-    OrderState,
     OrderType,
     RoutingStrategy,
     Side,

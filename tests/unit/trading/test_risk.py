@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from trading.domain.errors import InvalidField, RiskRefused
-from trading.domain.orders import Order, OrderState, OrderType, Side, TimeInForce
+from trading.domain.lifecycle import OrderState
+from trading.domain.orders import Order, OrderType, Side, TimeInForce
 from trading.domain.risk import (
     LIMIT_FIELD,
     LIMIT_NAMES,
