@@ -29,13 +29,13 @@ from bench.store_bench import bench_store  # noqa: E402
 
 REPORT = Path(os.environ.get("VAR_DIR", "var")) / "bench" / "report.md"
 # Each module's section, in this order; a module that is not there is skipped.
-MODULES = ("bench.e2e_load", "bench.ws_bench")
+MODULES = ("bench.e2e", "bench.ws_bench")
 
 
 def _chart(path: Path) -> Path | None:
     """Latency percentiles of the end-to-end figures as a PNG (matplotlib, no display)."""
     try:
-        from bench.e2e_load import RESULTS
+        from bench.e2e import RESULTS
     except ImportError:
         return None
     if not RESULTS.get("latencies"):
@@ -93,7 +93,7 @@ def main() -> int:
             continue
         lines += module.section()
     from bench import profile_report
-    from bench.e2e_load import RESULTS
+    from bench.e2e import RESULTS
 
     lines += profile_report.goals()
     lines += profile_report.section(RESULTS.get("cross", {}))
