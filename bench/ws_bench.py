@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,7 +33,9 @@ from confluent_kafka import Producer
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from infra.bus.local_broker import free_port
 from infra.web_server import web_argv
+from tests.support.processes import listening, stop
 
 ROOT = Path(__file__).resolve().parents[1]
 ORDER_EVENTS = "evt.trading.order.v1"
@@ -205,12 +206,6 @@ class KafkaDeltas:
 # --- run_local: everything the bench needs, on free ports, in a temporary directory ---
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _manage(env: dict[str, str], *args: str) -> str:
     done = subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -233,20 +228,7 @@ def _process(args: list[str], env: dict[str, str], log: Path) -> Iterator[None]:
     try:
         yield
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
-
-
-def _listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
+        stop(process)
 
 
 def run_local(clients: int = 1000, **options: Any) -> dict[str, Any]:
@@ -254,7 +236,7 @@ def run_local(clients: int = 1000, **options: Any) -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory(prefix="ws-bench-") as folder:
         var = Path(folder)
-        kafka_port, web_port = _free_port(), _free_port()
+        kafka_port, web_port = free_port(), free_port()
         bootstrap = f"127.0.0.1:{kafka_port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
         env.update(
@@ -270,7 +252,7 @@ def run_local(clients: int = 1000, **options: Any) -> dict[str, Any]:
             try:
                 server = web_argv("127.0.0.1", web_port)  # the web tier `make run` serves
                 with _process(server, env, var / "web.log"):
-                    if not _wait(lambda: _listening(web_port), PHASE_TIMEOUT_S):
+                    if not _wait(lambda: listening(web_port), PHASE_TIMEOUT_S):
                         raise RuntimeError((var / "web.log").read_text()[-2000:])
                     url = f"ws://127.0.0.1:{web_port}/ws/v1/stream"
                     deltas = KafkaDeltas(bootstrap, trader_id)
