@@ -19,7 +19,7 @@ from contracts.ledger import EntryV1
 from contracts.registry import build
 from infra.store.api import Transaction
 from ledger import journal
-from ledger.domain.entries import fill_entry
+from ledger.domain.entries import JournalEntry, fill_entry
 from trading import outbox as ob
 from trading.domain.errors import Refusal
 from trading.domain.money import display
@@ -138,7 +138,7 @@ def _book_fill(
     )
 
 
-def entry_payload(entry: Any) -> EntryV1:
+def entry_payload(entry: JournalEntry) -> EntryV1:
     """A journal entry as evt.ledger.entry.v1 carries it (amounts in minor units and decimals)."""
     return build(
         EntryV1,

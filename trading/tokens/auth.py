@@ -6,9 +6,8 @@ is slowed down across every web process alike; past the limit the address gets 4
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from rest_framework.authentication import TokenAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed, Throttled
@@ -32,7 +31,7 @@ def failures_key(address: str) -> str:
 class ApiTokenAuthentication(TokenAuthentication):
     """A missing, unknown, revoked or expired token is 401; too many failures, 429."""
 
-    def authenticate(self, request: Request) -> Any:
+    def authenticate(self, request: Request) -> tuple[User, str] | None:
         words = get_authorization_header(request).split()
         if not words or words[0].lower() != self.keyword.lower().encode():
             return None  # no token offered: the session decides
@@ -49,7 +48,7 @@ class ApiTokenAuthentication(TokenAuthentication):
                     cache.add(key, 1, FAILURE_WINDOW_S)
             raise
 
-    def authenticate_credentials(self, key: str) -> Any:
+    def authenticate_credentials(self, key: str) -> tuple[User, str]:
         if len(key) > 64 or "\x00" in key:  # cannot be a key: never reaches the database
             raise AuthenticationFailed("Invalid token.")
         user = edge_cache.user_for_token(key)  # cached: no query per request
