@@ -15,7 +15,7 @@ from websockets.sync.client import connect
 
 from bench import profiles
 from bench.procs import cpu_seconds, loadgen, measured
-from tests.support.platform import RunningPlatform, eventually
+from tests.support.platform import SEED_ORDER, RunningPlatform, eventually
 
 ENDED = {"filled", "canceled", "expired", "rejected"}
 BURST = int(os.environ.get("BENCH_BURST", "500"))
@@ -49,15 +49,7 @@ def seed_latency(platform: RunningPlatform, api: httpx.Client, runs: int = 5) ->
         books(platform, {"SIM-A": [["9980", "1.2"]], "SIM-B": [["9985", "5"]]})
         time.sleep(0.3)  # let the book updates reach the router's quotes
         started = time.perf_counter()
-        order = api.post(
-            "/api/v1/orders",
-            json={
-                "instrument": "BTC-USD",
-                "side": "buy",
-                "quantity": "3.0",
-                "limit_price": "10000",
-            },
-        ).json()
+        order = api.post("/api/v1/orders", json=SEED_ORDER).json()
         path = f"/api/v1/orders/{order['order_id']}"
         eventually(partial(_has_ended, api, path), 30, 0.002)
         took.append((time.perf_counter() - started) * 1000)

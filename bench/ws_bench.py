@@ -35,7 +35,7 @@ from websockets.exceptions import ConnectionClosed
 
 from infra.bus.local_broker import free_port
 from infra.web_server import web_argv
-from tests.support.processes import listening, stop
+from tests.support.processes import listening, manage, stop
 
 ROOT = Path(__file__).resolve().parents[1]
 ORDER_EVENTS = "evt.trading.order.v1"
@@ -206,19 +206,6 @@ class KafkaDeltas:
 # --- run_local: everything the bench needs, on free ports, in a temporary directory ---
 
 
-def _manage(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    return done.stdout
-
-
 @contextmanager
 def _process(args: list[str], env: dict[str, str], log: Path) -> Iterator[None]:
     with open(log, "wb") as out:
@@ -245,8 +232,9 @@ def run_local(clients: int = 1000, **options: Any) -> dict[str, Any]:
             VAR_DIR=str(var),
             KAFKA_BOOTSTRAP_SERVERS=bootstrap,
         )
-        _manage(env, "migrate", "--noinput")
-        token, trader_id = _manage(env, "shell", "-c", _CREATE_TRADER).split()[-2:]
+        manage("migrate", "--noinput", env=env, check=True)
+        created = manage("shell", "-c", _CREATE_TRADER, env=env, check=True).stdout
+        token, trader_id = created.split()[-2:]
         with open(var / "broker.log", "wb") as broker_log:
             broker = local_broker.start(kafka_port, log=broker_log)
             try:

@@ -6,6 +6,11 @@ import os
 import signal
 import socket
 import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def stop(process: subprocess.Popen[bytes], wait_s: float = 10, *, group: bool = False) -> None:
@@ -32,3 +37,18 @@ def listening(port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+def manage(
+    *args: str, env: Mapping[str, str], check: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """`python manage.py *args` in the repository with exactly `env`; its output as text."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=check,
+    )
