@@ -1,4 +1,4 @@
-"""The synthetic order and its attempts: explicit transition tables, changed only through methods.
+"""The synthetic order and its attempts, changed only through methods (tables: lifecycle.py).
 
 A synthetic order is worked through child attempts EA-1, EA-2, ... each sent to one venue:
 by the default strategy one at a time, whole to the best venue; by the split strategy several
