@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from importlib import resources
-from typing import Any
+
+import msgspec
 
 DAYS_PER_MONTH = 30  # the seed's monthly column is 30 x the daily one ($38/day -> $1.14k)
 
@@ -83,27 +83,37 @@ class EnvironmentSpec:
         return self.daily_cost.monthly_total
 
 
-def _environment(row: dict[str, Any]) -> EnvironmentSpec:
-    compute, data, network, observability = (Decimal(usd) for usd in row["daily_cost"])
-    return EnvironmentSpec(
-        name=row["name"],
-        slug=row["slug"],
-        tag=row["tag"],
-        meta=row["meta"],
-        services=tuple(row["services"]),
-        lanes=tuple(row["lanes"]),
-        daily_cost=DailyCost(compute, data, network, observability),
-    )
+class _EnvironmentRow(msgspec.Struct, frozen=True):
+    """One [[environment]] of seed.toml; its daily cost in the seed table's category order."""
+
+    name: str
+    slug: str
+    tag: str
+    meta: str
+    services: tuple[str, ...]
+    lanes: tuple[str, ...]
+    daily_cost: tuple[int, int, int, int]
+
+    def spec(self) -> EnvironmentSpec:
+        compute, data, network, observability = (Decimal(usd) for usd in self.daily_cost)
+        cost = DailyCost(compute, data, network, observability)
+        return EnvironmentSpec(
+            self.name, self.slug, self.tag, self.meta, self.services, self.lanes, cost
+        )
 
 
-def _layer(row: dict[str, Any]) -> StackLayer:
-    return StackLayer(name=row["name"], description=row["description"], parts=tuple(row["parts"]))
+class _Seed(msgspec.Struct, frozen=True):
+    environment: tuple[_EnvironmentRow, ...]
+    layer: tuple[StackLayer, ...]
 
 
-# The figures are data (seed.toml), read once at import: integers, so Decimal stays exact.
-_SEED = tomllib.loads(resources.files(__package__).joinpath("seed.toml").read_text("utf-8"))
-ENVIRONMENTS: tuple[EnvironmentSpec, ...] = tuple(_environment(row) for row in _SEED["environment"])
-STACK: tuple[StackLayer, ...] = tuple(_layer(row) for row in _SEED["layer"])
+# The figures are data (seed.toml), read and checked once at import: integers, so Decimal
+# stays exact.
+_SEED = msgspec.toml.decode(
+    resources.files(__package__).joinpath("seed.toml").read_bytes(), type=_Seed
+)
+ENVIRONMENTS: tuple[EnvironmentSpec, ...] = tuple(row.spec() for row in _SEED.environment)
+STACK: tuple[StackLayer, ...] = _SEED.layer
 
 
 def by_name(name: str) -> EnvironmentSpec | None:
