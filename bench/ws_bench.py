@@ -34,8 +34,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from infra.bus.local_broker import free_port
-from infra.web_server import web_argv
 from tests.support.processes import listening, manage, stop
+from wiring.web_server import web_argv
 
 ROOT = Path(__file__).resolve().parents[1]
 ORDER_EVENTS = "evt.trading.order.v1"
@@ -256,7 +256,7 @@ def run_local(clients: int = 1000, **options: Any) -> dict[str, Any]:
 _CREATE_TRADER = (
     "from django.contrib.auth.models import User; "
     "from trading.tokens.models import issue; "
-    "from trading.accounts import trader_id_for; "
+    "from kernel.ids import trader_id_for; "
     "u = User.objects.create_user('ws-bench'); "
     "print(issue(u).key, trader_id_for(u))"
 )
@@ -293,7 +293,7 @@ def section() -> list[str]:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "infra.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wiring.settings")
     import django
 
     django.setup()
