@@ -76,4 +76,3 @@ class CachedCSPMiddleware(CSPMiddleware):
         # As django-csp: a nonce asked for after the header is written is an error.
         request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)  # type: ignore[attr-defined]
         return response
-

@@ -16,12 +16,13 @@ import asyncio
 import contextvars
 import functools
 import io
+import itertools
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, cast
 
 from a2wsgi import WSGIMiddleware
 from a2wsgi.wsgi import build_environ
-from a2wsgi.wsgi_typing import WSGIApp
+from a2wsgi.wsgi_typing import Environ, WSGIApp
 
 from realtime.asgi_types import Receive, Scope, Send
 
@@ -54,7 +55,7 @@ class WSGIBridge:
         await send({"type": "http.response.body", "body": b"".join(chunks)})
 
     def _call(
-        self, environ: dict[str, Any], loop: asyncio.AbstractEventLoop, send: Send
+        self, environ: Environ, loop: asyncio.AbstractEventLoop, send: Send
     ) -> _Response | None:
         """In a worker thread: the whole response, or None once a streaming one was sent."""
         started: list[Any] = []
@@ -86,12 +87,15 @@ class WSGIBridge:
         loop: asyncio.AbstractEventLoop,
         send: Send,
     ) -> None:
+        async def sent(message: dict[str, Any]) -> None:
+            await send(message)
+
         def out(message: dict[str, Any]) -> None:
-            asyncio.run_coroutine_threadsafe(send(message), loop).result()
+            asyncio.run_coroutine_threadsafe(sent(message), loop).result()
 
         status, headers = _status(started[0]), _headers(started[1])
         out({"type": "http.response.start", "status": status, "headers": headers})
-        for chunk in [*written, *iterable]:
+        for chunk in itertools.chain(written, iterable):
             out({"type": "http.response.body", "body": chunk, "more_body": True})
         out({"type": "http.response.body", "body": b""})
 
