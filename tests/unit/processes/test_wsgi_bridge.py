@@ -1,4 +1,4 @@
-"""infra/wsgi_bridge.py: a WSGI app behind ASGI, whole responses, streamed ones, large bodies."""
+"""wiring/wsgi_bridge.py: a WSGI app behind ASGI, whole responses, streamed ones, large bodies."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Iterator
 from typing import Any
 
-from infra.wsgi_bridge import WHOLE_BODY_MAX, WSGIBridge
+from wiring.wsgi_bridge import WHOLE_BODY_MAX, WSGIBridge
 
 
 class Streamed:

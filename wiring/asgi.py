@@ -1,12 +1,12 @@
 """ASGI entry: one address for pages, REST and /ws/v1/stream (docs/architecture.md "Web tier").
 
-HTTP runs Django's WSGI handler in a fixed pool of threads (infra/wsgi_bridge.py, a2wsgi for
+HTTP runs Django's WSGI handler in a fixed pool of threads (wiring/wsgi_bridge.py, a2wsgi for
 large request bodies): each thread keeps its database connection (CONN_MAX_AGE) and no
 request pays for a thread of its own, which is what made Django's ASGI handler 5-6x dearer
 per request. Websockets go to the ws-gateway (Channels).
 `make run` serves it with several uvicorn worker processes. Kept for the bench's comparison:
 `daphne_only` (Django's ASGI handler under daphne) and `a2wsgi_http` (every request through
-a2wsgi, the bridge before infra/wsgi_bridge.py).
+a2wsgi, the bridge before wiring/wsgi_bridge.py).
 """
 
 import os
@@ -18,9 +18,9 @@ from django.core.asgi import get_asgi_application
 from django.core.wsgi import get_wsgi_application
 
 from infra.orphan import exit_with_parent
-from infra.wsgi_bridge import WSGIBridge
+from wiring.wsgi_bridge import WSGIBridge
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "infra.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wiring.settings")
 exit_with_parent()  # a uvicorn worker whose parent was killed frees the port (infra/orphan.py)
 django_asgi_app = get_asgi_application()  # sets Django up
 # Threads per process: a request waits on the store or the database, not on Python, so a few.
