@@ -21,7 +21,7 @@ from backoffice.permissions import can_operate
 from infra.store import database
 from infra.store.api import Transaction, run
 from ledger import journal
-from ledger.domain.entries import trader_account
+from ledger.domain.chart import trader_account
 from trading.domain.errors import OrderNotCancelable, TradingError, UnknownOrder
 from trading.domain.money import display, from_minor
 from trading.domain.orders import Order
@@ -107,7 +107,7 @@ def trader_set_halted(*, user: Any, trader_id: str, halted: bool) -> None:
             audit_id=audit_id,
             user=user,
             action="trader.halt" if halted else "trader.resume",
-            target=f"trader:{trader_id}",
+            target=trader_account(trader_id),
             before={"halted": before},
             after={"halted": after},
         )
@@ -209,7 +209,7 @@ def adjustment_post(
             audit_id=audit_id,
             user=user,
             action=action,
-            target=f"trader:{trader_id}",
+            target=trader_account(trader_id),
             before=before,
             after={
                 **_balance_view(tr, trader_id, asset),
@@ -248,7 +248,7 @@ def adjustment_decide(*, user: Any, submission_id: str, approve: bool) -> adjust
             audit_id=audit_id,
             user=user,
             action="ledger.adjustment.approve" if approve else "ledger.adjustment.reject",
-            target=f"trader:{request.trader_id}",
+            target=trader_account(request.trader_id),
             before=before,
             after={
                 **_balance_view(tr, request.trader_id, request.asset),

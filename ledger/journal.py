@@ -6,7 +6,8 @@ import struct
 
 from infra.store.api import Transaction
 from infra.store.keys import Subspace, versionstamp
-from ledger.domain.entries import JournalEntry, trader_of
+from ledger.domain.chart import trader_of
+from ledger.domain.entries import JournalEntry
 from trading import codec
 from trading.domain.errors import InvalidField
 from trading.domain.money import display, from_minor

@@ -20,7 +20,8 @@ from typing import Protocol, TypeVar
 from infra.store.api import Database, Transaction, run
 from infra.store.keys import Subspace
 from ledger import journal
-from ledger.domain.entries import JournalEntry, trader_account
+from ledger.domain.chart import trader_account
+from ledger.domain.entries import JournalEntry
 from trading import codec, keys
 from trading.domain.orders import Fill, Order, Side
 from trading.domain.positions import Position

@@ -6,7 +6,7 @@ from typing import Any
 
 from infra.store.api import Transaction
 from ledger import journal
-from ledger.domain.entries import trader_account
+from ledger.domain.chart import trader_account
 from trading.domain.money import display, from_minor
 
 

@@ -19,7 +19,7 @@ from infra.launch import restarts
 from infra.store import database, default_path
 from infra.store.api import run
 from ledger import journal
-from ledger.domain.entries import trader_account
+from ledger.domain.chart import trader_account
 
 TERMINAL = {"filled", "canceled", "rejected", "expired"}
 

@@ -18,13 +18,14 @@ from decimal import Decimal
 from infra.store.api import Transaction
 from infra.store.keys import Subspace
 from ledger import journal
+from ledger.domain.chart import ADJUSTMENTS
 from trading import codec
 from trading.domain.errors import InvalidField
 from trading.domain.money import display, from_minor
 from trading.services.reference import deposit, transfer
 
 REQUESTS = Subspace(("ledger", "adjustment"))
-COUNTER_ACCOUNT = "adjustments"
+COUNTER_ACCOUNT = ADJUSTMENTS
 PENDING, POSTED, REJECTED = "pending", "posted", "rejected"
 
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from infra.store.api import Database, Transaction, run
 from ledger import journal
-from ledger.domain.entries import trader_account
+from ledger.domain.chart import trader_account
 from trading.domain.errors import (
     ClientOrderIdConflict,
     InsufficientFunds,
