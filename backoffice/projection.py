@@ -26,12 +26,23 @@ from backoffice.models import (
     Posting,
     ProjectorState,
 )
+from backoffice.rows import copied
 from contracts.values import decimal_of, time_of
 from trading.domain.money import MINOR_UNIT
 from trading.domain.orders import Side
 from trading.domain.positions import Position as PositionMath
 
 PositionKey = tuple[str, str]  # (trader_id, instrument)
+FILL_COPIED = (
+    "fill_id",
+    "order_id",
+    "trader_id",
+    "attempt_id",
+    "venue",
+    "venue_fill_id",
+    "instrument",
+    "side",
+)
 ORDER_FIELDS = (
     "trader_id",
     "instrument",
@@ -157,14 +168,7 @@ def _fills(events: list[tuple[ev.FillEvent, datetime]]) -> set[PositionKey]:
     known = set(Fill.objects.filter(fill_id__in=list(fills)).values_list("fill_id", flat=True))
     new = [
         Fill(
-            fill_id=f.fill_id,
-            order_id=f.order_id,
-            trader_id=f.trader_id,
-            attempt_id=f.attempt_id,
-            venue=f.venue,
-            venue_fill_id=f.venue_fill_id,
-            instrument=f.instrument,
-            side=f.side,
+            **copied(f, FILL_COPIED),
             quantity=decimal_of(f.quantity),
             price=decimal_of(f.price),
             fee=decimal_of(f.fee),
@@ -267,12 +271,7 @@ def _dead_letters(letters: list[tuple[str, ev.DeadLetterEvent, datetime]]) -> No
         [
             DeadLetter(
                 message_id=message_id,
-                topic=d.topic,
-                partition=d.partition,
-                offset=d.offset,
-                key=d.key,
-                value=d.value,
-                reason=d.reason,
+                **copied(d, ("topic", "partition", "offset", "key", "value", "reason")),
                 source=d.source[:300],
                 dead_lettered_at=at,
             )

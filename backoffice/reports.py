@@ -21,6 +21,7 @@ from django.db.models.functions import TruncDate
 
 from backoffice import selectors
 from backoffice.models import DIGITS, PLACES, Balance, Fill, Order, Position
+from backoffice.rows import copied
 from ledger.domain.chart import VenueBook, fill_entry_id, trader_account, venue_account
 from ledger.domain.entries import JournalEntry
 from trading.domain.money import display, from_minor, to_minor
@@ -101,12 +102,8 @@ def positions() -> list[PositionLine]:
         mark = marks.get(p.instrument)
         lines.append(
             PositionLine(
-                trader_id=p.trader_id,
-                instrument=p.instrument,
-                quantity=p.quantity,
+                **copied(p, ("trader_id", "instrument", "quantity", "cost_basis", "realized_pnl")),
                 average_cost=math.average_cost,
-                cost_basis=p.cost_basis,
-                realized_pnl=p.realized_pnl,
                 mark=mark,
                 unrealized_pnl=math.unrealized_pnl(mark),
             )

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
@@ -15,28 +16,23 @@ from backoffice.models import Fill, Order
 from backoffice.trader_names import TraderNames
 
 OPEN_STATES = ("new", "working", "partially_filled")
+FILL_TRADE = ("side", "quantity_", "price_", "fee_", "fee_asset", "executed_at")
 
 
-class FillInline(ReadOnlyTabular[Fill, Order]):
-    model = Fill
-    fk_name = "order"
-    fields = (
-        "fill_id",
-        "attempt_id",
-        "venue",
-        "venue_fill_id",
-        "side",
-        "quantity_",
-        "price_",
-        "fee_",
-        "fee_asset",
-        "executed_at",
-    )
-    readonly_fields = fields
-    ordering = ("executed_at", "fill_id")
+class FillTrade:
+    """A fill's trade columns, decimals as the API writes them."""
+
     quantity_ = plain("quantity")
     price_ = plain("price")
     fee_ = plain("fee")
+
+
+class FillInline(FillTrade, ReadOnlyTabular[Fill, Order]):
+    model = Fill
+    fk_name = "order"
+    fields = ("fill_id", "attempt_id", "venue", "venue_fill_id", *FILL_TRADE)
+    readonly_fields = fields
+    ordering = ("executed_at", "fill_id")
 
 
 @admin.register(Order)
@@ -73,20 +69,7 @@ class OrderAdmin(TraderNames, ReadOnlyAdmin[Order]):
         ),
         ("Attempts", {"fields": ("attempts_table",)}),
     )
-    readonly_fields = (
-        "order_id",
-        "trader",
-        "instrument",
-        "state",
-        "seq",
-        "quantity_",
-        "filled_quantity_",
-        "remaining_quantity_",
-        "average_price_",
-        "created_at",
-        "updated_at",
-        "attempts_table",
-    )
+    readonly_fields = flatten_fieldsets(fieldsets)
     quantity_ = plain("quantity")
     filled_quantity_ = plain("filled_quantity")
     remaining_quantity_ = plain("remaining_quantity")
@@ -132,23 +115,8 @@ class OrderAdmin(TraderNames, ReadOnlyAdmin[Order]):
 
 
 @admin.register(Fill)
-class FillAdmin(TraderNames, ReadOnlyAdmin[Fill]):
-    list_display = (
-        "fill_id",
-        "order",
-        "trader",
-        "venue",
-        "instrument",
-        "side",
-        "quantity_",
-        "price_",
-        "fee_",
-        "fee_asset",
-        "executed_at",
-    )
-    quantity_ = plain("quantity")
-    price_ = plain("price")
-    fee_ = plain("fee")
+class FillAdmin(FillTrade, TraderNames, ReadOnlyAdmin[Fill]):
+    list_display = ("fill_id", "order", "trader", "venue", "instrument", *FILL_TRADE)
     list_filter = ("venue", "instrument", "side")
     search_fields = ("fill_id", "order__order_id", "venue_fill_id", "trader_id")
     date_hierarchy = "executed_at"
