@@ -37,7 +37,7 @@ def test_listing_the_mirrors_writes_nothing(seed: Seed, staff_client):
 
 def test_a_round_writes_only_what_changed_in_the_store(seed: Seed):
     assert mirror_reference(seed.db) > 0
-    assert {v.name for v in Venue.objects.all()} == {"SIM-A", "SIM-B"}
+    assert {"SIM-A", "SIM-B"} <= {v.name for v in Venue.objects.all()}
     assert Instrument.objects.filter(symbol="BTC-USD").exists()
     assert mirror_reference(seed.db) == 0  # nothing changed: nothing written
     run(seed.db, lambda tr: set_venue_state(tr, "SIM-B", circuit_open=True, halted=True))
