@@ -43,18 +43,9 @@ FILL_COPIED = (
     "instrument",
     "side",
 )
-ORDER_FIELDS = (
-    "trader_id",
-    "instrument",
-    "state",
-    "seq",
-    "quantity",
-    "filled_quantity",
-    "remaining_quantity",
-    "average_price",
-    "attempts",
-    "updated_at",
-    "created_at",
+# What a newer delta overwrites: every column but the keys.
+ORDER_FIELDS = tuple(
+    f.name for f in Order._meta.concrete_fields if f.name not in ("id", "order_id")
 )
 
 

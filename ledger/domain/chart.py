@@ -25,10 +25,10 @@ class UnknownAccount(ValueError):
 class AccountKind(StrEnum):
     """Who an account belongs to; the first part of its name."""
 
-    TRADER = "trader"
-    VENUE = "venue"
-    EXTERNAL = "external"
-    ADJUSTMENTS = "adjustments"
+    TRADER = "trader"  # one per trader: what they own
+    VENUE = "venue"  # two per venue (VenueBook)
+    EXTERNAL = "external"  # the platform's boundary (External)
+    ADJUSTMENTS = "adjustments"  # the one account of staff's corrections
 
     @property
     def prefix(self) -> str:
