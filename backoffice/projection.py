@@ -43,6 +43,7 @@ FILL_COPIED = (
     "instrument",
     "side",
 )
+ATTEMPT_FIELDS = ("attempt_id", "venue", "quantity", "filled_quantity", "state")
 # What a newer delta overwrites: every column but the keys.
 ORDER_FIELDS = tuple(
     f.name for f in Order._meta.concrete_fields if f.name not in ("id", "order_id")
@@ -93,16 +94,7 @@ def _order_values(delta: ev.OrderDelta) -> dict[str, object]:
         "remaining_quantity": decimal_of(delta.remaining_quantity),
         # An average can have more places than the table keeps: rounded the same on every path.
         "average_price": None if average is None else decimal_of(average).quantize(MINOR_UNIT),
-        "attempts": [
-            {
-                "attempt_id": a.attempt_id,
-                "venue": a.venue,
-                "quantity": a.quantity,
-                "filled_quantity": a.filled_quantity,
-                "state": a.state,
-            }
-            for a in delta.attempts
-        ],
+        "attempts": [copied(a, ATTEMPT_FIELDS) for a in delta.attempts],
         "updated_at": time_of(delta.updated_at),
     }
 
