@@ -23,14 +23,8 @@ _Parent = TypeVar("_Parent", bound=Model)
 STATUS_CSS = {"all": ("backoffice/status.css",)}
 
 
-class ReadOnlyPermissions:
-    """Staff and finance see; nobody adds, changes or deletes; staff alone operates."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return can_view(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return can_view(request.user)
+class Unwritable:
+    """Nobody adds, changes or deletes (a projection, a record of what happened)."""
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -40,6 +34,16 @@ class ReadOnlyPermissions:
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+class ReadOnlyPermissions(Unwritable):
+    """Staff and finance see; nobody adds, changes or deletes; staff alone operates."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return can_view(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return can_view(request.user)
 
     def has_operate_permission(self, request: HttpRequest) -> bool:
         return can_operate(request.user)
