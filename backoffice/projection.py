@@ -43,6 +43,7 @@ FILL_COPIED = (
     "instrument",
     "side",
 )
+ORDER_AMOUNTS = ("quantity", "filled_quantity", "remaining_quantity")
 ATTEMPT_FIELDS = ("attempt_id", "venue", "quantity", "filled_quantity", "state")
 # What a newer delta overwrites: every column but the keys.
 ORDER_FIELDS = tuple(
@@ -85,13 +86,8 @@ def project(events: Sequence[ev.Event], *, positions: bool = True) -> set[Positi
 def _order_values(delta: ev.OrderDelta) -> dict[str, object]:
     average = delta.average_price
     return {
-        "trader_id": delta.trader_id,
-        "instrument": delta.instrument,
-        "state": delta.state,
-        "seq": delta.seq,
-        "quantity": decimal_of(delta.quantity),
-        "filled_quantity": decimal_of(delta.filled_quantity),
-        "remaining_quantity": decimal_of(delta.remaining_quantity),
+        **copied(delta, ("trader_id", "instrument", "state", "seq")),
+        **{name: decimal_of(getattr(delta, name)) for name in ORDER_AMOUNTS},
         # An average can have more places than the table keeps: rounded the same on every path.
         "average_price": None if average is None else decimal_of(average).quantize(MINOR_UNIT),
         "attempts": [copied(a, ATTEMPT_FIELDS) for a in delta.attempts],
