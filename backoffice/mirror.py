@@ -22,11 +22,15 @@ from django.db import close_old_connections, connection, models, transaction
 
 from backoffice import selectors
 from backoffice.models import Instrument, QuarantinedReport, Venue
+from backoffice.rows import copied
 from infra.store.api import Database
 
 log = logging.getLogger(__name__)
 
 MIRROR_EVERY_S = 5.0  # how stale a halt, an open circuit or a quarantine may be in the admin
+
+INSTRUMENT_FIELDS = ("base", "quote", "quantity_step", "price_tick", "min_quantity")
+VENUE_FIELDS = ("taker_fee_rate", "halted", "circuit_open")
 
 _Row = TypeVar("_Row", bound=models.Model)
 
@@ -34,24 +38,8 @@ _Row = TypeVar("_Row", bound=models.Model)
 def mirror_reference(db: Database | None = None) -> int:
     """Instruments and venues as the store has them now (halts included); returns rows written."""
     reference = selectors.store_reference(db)
-    instruments = {
-        i.symbol: {
-            "base": i.base,
-            "quote": i.quote,
-            "quantity_step": i.quantity_step,
-            "price_tick": i.price_tick,
-            "min_quantity": i.min_quantity,
-        }
-        for i in reference.instruments
-    }
-    venues = {
-        v.name: {
-            "taker_fee_rate": v.taker_fee_rate,
-            "halted": v.halted,
-            "circuit_open": v.circuit_open,
-        }
-        for v in reference.venues
-    }
+    instruments = {i.symbol: copied(i, INSTRUMENT_FIELDS) for i in reference.instruments}
+    venues = {v.name: copied(v, VENUE_FIELDS) for v in reference.venues}
     with transaction.atomic():
         return _same_as(Instrument, "symbol", instruments) + _same_as(Venue, "name", venues)
 
