@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
@@ -32,7 +33,9 @@ class TraderAdmin(ReadOnlyAdmin[Trader]):
     def trader_id(self, obj: Trader) -> str:
         return trader_id_for(obj)
 
-    def get_list_display(self, request: HttpRequest) -> tuple[Any, ...]:
+    def get_list_display(
+        self, request: HttpRequest
+    ) -> tuple[str | Callable[[Trader], str | bool], ...]:
         known = selectors.store_traders()  # one store read per page, not one per row
 
         @admin.display(description="trading")
