@@ -1,4 +1,4 @@
-"""Who may do what in the back office, by role (the groups of backoffice/roles.py).
+"""Who may do what in the back office, by role (the groups of kernel/roles.py).
 
 - staff (group backoffice-staff, is_staff): sees every back-office page and runs the
   operator actions (cancel orders, halt/resume traders and venues, manual adjustments);
@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 
-from backoffice import roles
+from kernel import roles
 
 # Who asks for an action: a request's user (signed in or not), as Django hands it over.
 Actor = AbstractBaseUser | AnonymousUser

@@ -22,9 +22,9 @@ from django.db.models.functions import TruncDate
 from backoffice import selectors
 from backoffice.models import DIGITS, PLACES, Balance, Fill, Order, Position
 from backoffice.rows import copied
+from kernel.money import display, from_minor, to_minor
 from ledger.domain.chart import VenueBook, fill_entry_id, trader_account, venue_account
 from ledger.domain.entries import JournalEntry
-from trading.domain.money import display, from_minor, to_minor
 from trading.domain.orders import Fill as StoreFill
 from trading.domain.orders import Order as StoreOrder
 from trading.domain.orders import Side

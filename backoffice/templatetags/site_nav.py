@@ -1,10 +1,10 @@
-"""The header's links and a user's home page, by role (backoffice/roles.py)."""
+"""The header's links and a user's home page, by role (kernel/roles.py)."""
 
 from __future__ import annotations
 
 from django import template
 
-from backoffice import roles
+from kernel import roles
 
 register = template.Library()
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from kernel.money import to_minor
 from ledger.domain.chart import VenueBook, trader_account, venue_account
-from trading.domain.money import to_minor
 
 
 class UnbalancedEntry(ValueError):

@@ -14,11 +14,11 @@ from backoffice.models import Balance, Order
 from backoffice.rebuild import read_models_rebuild
 from backoffice.report_views import POSITIONS_HEADER
 from infra.store.api import run
+from kernel import codec
 from ledger import journal
 from ledger.domain.entries import JournalEntry, Posting
 from tests.integration.backoffice.conftest import client_for, minor
 from tests.support.reports import NOW
-from trading import codec
 
 
 @pytest.fixture
