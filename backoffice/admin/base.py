@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from backoffice import admin_log, services
 from backoffice.permissions import can_operate, can_view
-from trading.domain.money import display
+from kernel.money import display
 
 _M = TypeVar("_M", bound=Model)
 _Parent = TypeVar("_Parent", bound=Model)

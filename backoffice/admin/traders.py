@@ -14,7 +14,7 @@ from django.urls import URLPattern, path, reverse
 from backoffice import adjustment_views, selectors, services
 from backoffice.admin.base import STATUS_CSS, ReadOnlyAdmin, back, halted_word, status
 from backoffice.models import Trader
-from trading.accounts import trader_id_for
+from kernel.ids import trader_id_for
 
 
 @admin.register(Trader)
