@@ -21,10 +21,11 @@ UV_INSTALL := $(UV) pip install --python $(BIN)/python --quiet
 # imports at every start), but not what the platform never imports (half the files, 7 CPU-s):
 # tests, Twisted (daphne's, for the bench), gunicorn (production's). A file that does not compile
 # (old syntax in some package's extras) is no failure.
+PACKAGES := $(filter-out tests/ bench/,$(dir $(wildcard */__init__.py)))
 NO_COMPILE := '/(tests?|twisted|autobahn|zope|automat|gunicorn|daphne|jsonschema)/'
 COMPILE := { $(BIN)/python -m compileall -q -j0 -x $(NO_COMPILE) \
 	$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))') \
-	contracts infra trading ledger venues realtime backoffice || true; }
+	$(PACKAGES) || true; }
 MANAGE := $(BIN)/python manage.py
 # `make run` keeps its Celery queues under their own Redis key prefix, so the ops page shows
 # only this platform's queues even when other programs share the Redis.
