@@ -15,7 +15,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from infra.bus.consume import ConsumerSpec, consume
-from infra.consumers import CONSUMERS
+from wiring.consumers import CONSUMERS
 
 log = logging.getLogger(__name__)
 DRAIN_S = 10.0
@@ -62,7 +62,7 @@ def drain_then_stop(spec: ConsumerSpec, stop: threading.Event, bound_s: float = 
 
 
 class Command(BaseCommand):
-    help = "Run one of the platform's Kafka consumers (see infra/consumers.py)."
+    help = "Run one of the platform's Kafka consumers (see wiring/consumers.py)."
     # Checked once per start of the platform (run_platform; the migrate job in deploy/): the
     # checks import every view through the URLconf, 0.5 CPU-s at each start of each part.
     requires_system_checks: list[str] = []
