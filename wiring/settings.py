@@ -23,7 +23,6 @@ METRICS_TOKEN = sec.metrics_token(VAR_DIR)
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
-    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -61,7 +60,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "wiring.edge_middleware.CachedCSPMiddleware",
     "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -139,6 +138,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "EXCEPTION_HANDLER": "trading.api.errors.exception_handler",
+    # Per user, every web worker together (trading/api/edge_cache.py).
+    "DEFAULT_THROTTLE_RATES": {"edge-api": os.environ.get("EDGE_API_THROTTLE_RATE", "6000/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Synthetic-order back office: edge-api",
