@@ -36,6 +36,7 @@ def _projector() -> ConsumerSpec:
         handle=projector.handle_messages,
         dead_letter_topic=projector.DEAD_LETTER_TOPIC,
         fetch_wait_ms=projector.FETCH_WAIT_MS,
+        linger_s=projector.LINGER_S,
     )
 
 

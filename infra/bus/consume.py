@@ -70,6 +70,9 @@ class ConsumerSpec:
     # machine): 10 ms -> 47 ms/s of broker CPU, p50 8 ms; 25 ms -> 29 ms/s, p50 6 ms;
     # 100 ms -> 12 ms/s, p50 29 ms. 25 ms where a fill waits on it; more for the read models.
     fetch_wait_ms: int = 25
+    # After a batch's first message, how long what else arrives may join it: one transaction
+    # (one commit) for all of them. Short where a fill waits; longer for the read models.
+    linger_s: float = 0.005
 
     @property
     def topics(self) -> list[str]:
@@ -196,9 +199,6 @@ def dead_letter(
         pause(attempt)
 
 
-LINGER_S = 0.005  # after the first message, what else arrives this soon joins its batch
-
-
 def consume(spec: ConsumerSpec, stop: threading.Event, poll_timeout_s: float = 0.05) -> None:
     """Run `spec` until `stop` is set."""
     kafka.ensure_topics([*spec.topics, spec.dead_letter_topic])
@@ -212,7 +212,9 @@ def consume(spec: ConsumerSpec, stop: threading.Event, poll_timeout_s: float = 0
             first = consumer.poll(poll_timeout_s)
             if first is None:
                 continue
-            more = consumer.consume(spec.batch_size - 1, LINGER_S) if spec.batch_size > 1 else []
+            more = (
+                consumer.consume(spec.batch_size - 1, spec.linger_s) if spec.batch_size > 1 else []
+            )
             batch = [m for m in (first, *more) if not m.error()]
             if not batch:
                 continue
