@@ -6,7 +6,7 @@ import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "infra.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wiring.settings")
     from django.core.management import execute_from_command_line
 
     if sys.argv[1:2] == ["run_platform"]:  # `make run`: per-install secrets before the settings

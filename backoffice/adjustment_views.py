@@ -21,7 +21,7 @@ from backoffice.forms import AdjustmentForm
 from backoffice.models import Trader
 from infra.store import database
 from infra.store.api import run
-from trading.accounts import trader_id_for
+from kernel.ids import trader_id_for
 from trading.repository import Repository
 from trading.services import adjustments
 from trading.services.reference import known_assets

@@ -37,8 +37,8 @@ from backoffice.models import (
 from backoffice.permissions import can_operate, can_view
 from backoffice.rebuild import quarantined_sync, reference_sync
 from backoffice.trader_names import TraderNames
-from trading.accounts import trader_id_for
-from trading.domain.money import display
+from kernel.ids import trader_id_for
+from kernel.money import display
 from trading.domain.positions import Position as PositionMath
 
 admin.site.site_header = "Back office"

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 
 from backoffice.models import Trader
-from trading.domain.money import MINOR_UNIT, within_bounds
+from kernel.money import MINOR_UNIT, within_bounds
 
 _AMOUNT = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 

@@ -16,8 +16,8 @@ from django.contrib.auth.models import User, UserManager
 from django.db import models
 from django.db.models.expressions import Combinable
 
-from backoffice import roles
-from trading.domain.money import display, from_minor
+from kernel import roles
+from kernel.money import display, from_minor
 
 DIGITS = 38  # numeric(38, 8): cost bases and notionals of amounts up to 1e10 fit
 PLACES = 8

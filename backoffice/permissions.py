@@ -1,4 +1,4 @@
-"""Who may do what in the back office, by role (the groups of backoffice/roles.py).
+"""Who may do what in the back office, by role (the groups of kernel/roles.py).
 
 - staff (group backoffice-staff, is_staff): sees every back-office page and runs the
   operator actions (cancel orders, halt/resume traders and venues, manual adjustments);
@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from backoffice import roles
+from kernel import roles
 
 
 def _admin_user(user: object) -> bool:

@@ -27,7 +27,7 @@ from backoffice.models import (
     ProjectorState,
 )
 from contracts.values import decimal_of, time_of
-from trading.domain.money import MINOR_UNIT
+from kernel.money import MINOR_UNIT
 from trading.domain.orders import Side
 from trading.domain.positions import Position as PositionMath
 

@@ -1,7 +1,7 @@
 """The back-office projector: trading-core's events from Kafka -> the read models.
 
 Reads evt.trading.order.v1, evt.trading.fill.v1, evt.ledger.entry.v1 and the execution
-reports' dead-letter topic (registered as "projector" in infra/consumers.py).
+reports' dead-letter topic (registered as "projector" in wiring/consumers.py).
 Delivery: at least once; idempotent by message id (ProcessedMessage) and by the records' own
 keys (see backoffice/projection.py). A batch is ONE Django transaction, taken under the
 projector's row lock, so batches (and a rebuild) never interleave; a message that cannot be

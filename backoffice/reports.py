@@ -21,8 +21,8 @@ from django.db.models.functions import TruncDate
 
 from backoffice import selectors
 from backoffice.models import DIGITS, PLACES, Balance, Fill, Order, Position
+from kernel.money import display, from_minor, to_minor
 from ledger.domain.entries import JournalEntry, trader_account
-from trading.domain.money import display, from_minor, to_minor
 from trading.domain.orders import Fill as StoreFill
 from trading.domain.orders import Order as StoreOrder
 from trading.domain.orders import Side

@@ -1,4 +1,4 @@
-"""Mounted at /reports/ by infra/urls.py."""
+"""Mounted at /reports/ by wiring/urls.py."""
 
 from django.urls import path
 

@@ -20,7 +20,7 @@ from backoffice import admin_log, risk_limits
 from backoffice.models import Trader
 from backoffice.permissions import can_operate, can_view
 from backoffice.services import ActionRefused
-from trading.accounts import trader_id_for
+from kernel.ids import trader_id_for
 from trading.domain.risk import ANY, LIMIT_NAMES, Limits
 
 HELP = {

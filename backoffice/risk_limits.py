@@ -16,7 +16,7 @@ from backoffice.permissions import can_operate
 from backoffice.services import ActionRefused
 from infra.store import database
 from infra.store.api import Transaction, run
-from trading.domain.errors import TradingError
+from kernel.errors import TradingError
 from trading.domain.risk import ANY, LIMIT_NAMES, Limits, resolve
 from trading.repository import Repository
 from trading.services import risk

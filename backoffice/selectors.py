@@ -14,10 +14,10 @@ from typing import Any
 
 from infra.store import database
 from infra.store.api import Database, Transaction, run
+from kernel import codec
 from ledger import journal
 from ledger.api import selectors as ledger_selectors
 from ledger.domain.entries import JournalEntry
-from trading import codec
 from trading.api import selectors as trading_selectors
 from trading.domain.orders import Fill, Order
 from trading.repository import Repository, Trader, VenueRecord

@@ -20,14 +20,15 @@ from backoffice.audit.services import in_store, new_audit_id, sync_quietly
 from backoffice.permissions import can_operate
 from infra.store import database
 from infra.store.api import Transaction, run
+from kernel.errors import TradingError
+from kernel.money import display, from_minor
 from ledger import journal
 from ledger.domain.entries import trader_account
-from trading.domain.errors import OrderNotCancelable, TradingError, UnknownOrder
-from trading.domain.money import display, from_minor
+from trading.domain.errors import UnknownOrder
 from trading.domain.orders import Order
 from trading.repository import Repository
 from trading.services import adjustments
-from trading.services.cancel import cancel_order
+from trading.services.cancel import OrderNotCancelable, cancel_order
 from trading.services.reference import set_trader_halted, set_venue_state
 
 T = TypeVar("T")

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "infra.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wiring.settings")
 # A developer tool: like a developer machine it may make var/secret-key when none is set.
 os.environ.setdefault("DJANGO_DEBUG", "1")
 

@@ -127,7 +127,7 @@ def _ingest(path: str, order_ids: list[str], ready: Event, go: Event, out: Queue
     """One ingest process: apply a fill to each order, one transaction each, and report timing."""
     import django
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "infra.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wiring.settings")
     django.setup()
     db = open_database(path=path)
     fills = [_fill(o) for o in order_ids]

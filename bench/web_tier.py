@@ -32,11 +32,11 @@ def _alternatives(port: int) -> dict[str, list[str]]:
             "127.0.0.1",
             "-p",
             str(port),
-            "infra.asgi:daphne_only",
+            "wiring.asgi:daphne_only",
         ],
         "gunicorn 2 workers x 4 threads (WSGI, the web Deployment)": [
             str(BIN / "gunicorn"),
-            "infra.wsgi:application",
+            "wiring.wsgi:application",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",

@@ -34,7 +34,7 @@ from confluent_kafka import Producer
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from infra.web_server import web_argv
+from wiring.web_server import web_argv
 
 ROOT = Path(__file__).resolve().parents[1]
 ORDER_EVENTS = "evt.trading.order.v1"
@@ -286,7 +286,7 @@ def run_local(clients: int = 1000, **options: Any) -> dict[str, Any]:
 _CREATE_TRADER = (
     "from django.contrib.auth.models import User; "
     "from trading.tokens.models import issue; "
-    "from trading.accounts import trader_id_for; "
+    "from kernel.ids import trader_id_for; "
     "u = User.objects.create_user('ws-bench'); "
     "print(issue(u).key, trader_id_for(u))"
 )
@@ -323,7 +323,7 @@ def section() -> list[str]:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "infra.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wiring.settings")
     import django
 
     django.setup()

@@ -1,7 +1,7 @@
 """The wire's value types: decimals and times travel as strings (DESIGN.md "Money").
 
 Decimals are plain digits, never an exponent, written by the producer as the API writes them
-(`trading.domain.money.display`); times are ISO 8601 with their UTC offset as Python's
+(`kernel.money.display`); times are ISO 8601 with their UTC offset as Python's
 `isoformat()` writes them, so what a delta says equals what the snapshot says, character for
 character. The types carry their rules (`Meta`): a message that breaks one is refused at
 decode, and the rule is in the generated JSON Schema.

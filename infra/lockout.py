@@ -1,4 +1,4 @@
-"""django-axes in front of the model backend (AUTHENTICATION_BACKENDS in infra/settings.py)."""
+"""django-axes in front of the model backend (AUTHENTICATION_BACKENDS in wiring/settings.py)."""
 
 from __future__ import annotations
 

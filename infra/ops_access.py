@@ -7,7 +7,7 @@ import hmac
 from django.conf import settings
 from django.http import HttpRequest
 
-from backoffice import roles
+from kernel import roles
 
 
 def has_metrics_token(request: HttpRequest) -> bool:

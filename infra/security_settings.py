@@ -1,4 +1,4 @@
-"""The security half of the settings, each value from the environment (infra/settings.py).
+"""The security half of the settings, each value from the environment (wiring/settings.py).
 
 Kept apart so settings stay a flat list; nothing here reads Django's settings.
 """

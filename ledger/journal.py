@@ -6,10 +6,10 @@ import struct
 
 from infra.store.api import Transaction
 from infra.store.keys import Subspace, versionstamp
+from kernel import codec
+from kernel.errors import InvalidField
+from kernel.money import display, from_minor
 from ledger.domain.entries import JournalEntry, trader_of
-from trading import codec
-from trading.domain.errors import InvalidField
-from trading.domain.money import display, from_minor
 
 ROOT = Subspace(("ledger",))
 ENTRY = ROOT["entry"]  # (entry_id) -> JournalEntry

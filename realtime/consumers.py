@@ -16,6 +16,7 @@ import os
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from kernel.ids import trader_id_for
 from realtime.backpressure import SCOPE_KEY, Backpressure
 from realtime.fanout import BATCH_MAX, Fanout, fanout
 from realtime.protocol import (
@@ -26,7 +27,6 @@ from realtime.protocol import (
     error,
     parse_client_message,
 )
-from trading.accounts import trader_id_for
 
 log = logging.getLogger(__name__)
 

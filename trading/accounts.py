@@ -8,18 +8,14 @@ from decimal import Decimal
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 
-from backoffice import roles
 from infra.store import database
 from infra.store.api import Transaction, run
+from kernel import roles
+from kernel.ids import trader_id_for
 from trading.services import reference
 from trading.tokens.models import ApiToken, issue
 
 DEFAULT_TOKEN_NAME = "default"  # noqa: S105 - a label
-
-
-def trader_id_for(user: User) -> str:
-    """The trader id of a Django user: stable even if the username is edited."""
-    return f"T{user.pk}"
 
 
 def create_trader(name: str, deposits: dict[str, Decimal], password: str | None = None) -> ApiToken:

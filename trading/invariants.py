@@ -19,9 +19,10 @@ from typing import Protocol, TypeVar
 
 from infra.store.api import Database, Transaction, run
 from infra.store.keys import Subspace
+from kernel import codec
 from ledger import journal
 from ledger.domain.entries import JournalEntry, trader_account
-from trading import codec, keys
+from trading import keys
 from trading.domain.orders import Fill, Order, Side
 from trading.domain.positions import Position
 from trading.domain.reservations import hold_asset, hold_minor

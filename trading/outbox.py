@@ -19,7 +19,7 @@ from contracts import ledger, trading, venue
 from contracts.registry import Payload, check, convert, struct_of
 from infra.store.api import Transaction
 from infra.store.keys import Subspace, versionstamp
-from trading import codec
+from kernel import codec
 
 ROOT = Subspace(("outbox",))
 MESSAGES = ROOT["message"]  # (versionstamp) -> OutboxMessage

@@ -1,4 +1,4 @@
-"""The trader's page (mounted at the site root by infra/urls.py)."""
+"""The trader's page (mounted at the site root by wiring/urls.py)."""
 
 from django.urls import path
 

@@ -12,9 +12,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from backoffice import roles
 from infra.store import database
 from infra.store.api import Transaction, run
+from kernel import roles
 from trading.repository import Repository
 
 API_ROOT = "/api/v1"

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 from contracts import registry
 from infra.store.api import Database, Transaction, run
-from trading import codec
+from kernel import codec
 from trading import outbox as ob
 
 log = logging.getLogger(__name__)

@@ -8,14 +8,16 @@ from decimal import Decimal
 
 from infra.store.api import Transaction
 from infra.store.keys import versionstamp
-from trading import codec, keys
-from trading.domain.errors import InvalidField, UnknownOrder
+from kernel import codec
+from kernel.errors import InvalidField
+from kernel.money import from_minor, to_minor
+from trading import keys
+from trading.domain.errors import UnknownOrder
 from trading.domain.instruments import Instrument, Venue
-from trading.domain.money import from_minor, to_minor
 from trading.domain.orders import Fill, Order, RoutingStrategy
 from trading.domain.positions import Position
 from trading.domain.risk import exposure_minor
-from venues.routing import VenueQuote, VenueStatus
+from trading.domain.routing import VenueQuote, VenueStatus
 
 _EMPTY = b""
 # The most keys one paged read returns: a page must fit one short transaction.

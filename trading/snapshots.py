@@ -13,7 +13,7 @@ import msgspec
 
 from contracts.trading import AttemptV1, FillV1, LastFillV1, OrderDeltaV1
 from contracts.values import time_text
-from trading.domain.money import display, normalized
+from kernel.money import display, normalized
 from trading.domain.orders import Attempt, Fill, Order
 
 

@@ -20,7 +20,7 @@ from contracts.venue import EXECUTION_REPORT, ExecutionReportV1
 from infra.bus import kafka
 from infra.store import database
 from infra.store.api import run
-from trading.services.reference import set_venue_state
+from venues.adapters.core import installed
 from venues.adapters.fix.adapter import FixAdapter
 from venues.adapters.fix.wiring import make_fix_adapter, parse_address
 from venues.adapters.sim.adapter import SimAdapter
@@ -95,7 +95,7 @@ def flush_reports() -> None:
 
 def open_circuit(venue: str, reason: str) -> None:
     log.warning("%s circuit open: %s", venue, reason)
-    run(database(), lambda tr: set_venue_state(tr, venue, circuit_open=True))
+    run(database(), lambda tr: installed().open_circuit(tr, venue))
 
 
 class SessionElsewhere:

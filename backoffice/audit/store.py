@@ -17,7 +17,7 @@ from typing import Any
 
 from infra.store.api import Transaction
 from infra.store.keys import Subspace, versionstamp
-from trading import codec
+from kernel import codec
 
 ROOT = Subspace(("audit",))
 LOG = ROOT["log"]

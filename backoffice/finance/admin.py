@@ -17,10 +17,11 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
-from backoffice import admin_log, roles
+from backoffice import admin_log
 from backoffice.audit.services import record
 from backoffice.finance import focus, services
 from backoffice.finance.models import CostRecord, Environment, TradingVolume
+from kernel import roles
 
 ERRORS_SHOWN = 500  # the page lists this many bad rows; the command prints them all
 

@@ -18,9 +18,9 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from backoffice import roles
 from backoffice.finance import charts, formatting, selectors
 from infra.environments import CostCategory
+from kernel import roles
 
 View = Callable[[HttpRequest], HttpResponse]
 

@@ -9,9 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from celery import current_app as app  # the platform's: wiring.apps makes it current
 from django.conf import settings
-
-from infra.celery import app
 
 if TYPE_CHECKING:  # models import this module's callers: no cycle at run time
     from backoffice.ops.models import PoolSetting

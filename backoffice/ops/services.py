@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from celery import current_app as app  # the platform's: wiring.apps makes it current
 from django.contrib.auth.models import User
 
 from backoffice.audit.services import record
 from backoffice.ops.models import PoolSetting
 from backoffice.ops.selectors import INSPECT_TIMEOUT_S, pools
-from infra.celery import app
 
 MAX_CONCURRENCY = 32
 

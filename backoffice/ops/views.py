@@ -14,11 +14,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 
-from backoffice import roles
 from backoffice.ops import services, slo
 from backoffice.ops.history import sparkline
 from backoffice.ops.models import PoolSetting
 from backoffice.ops.snapshot import Reading, snapshot
+from kernel import roles
 
 REFRESH_S = 3
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import template
 
-from trading.domain.money import display
+from kernel.money import display
 
 register = template.Library()
 

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
-from trading.domain.money import display
+from kernel.money import display
 
 register = template.Library()
 

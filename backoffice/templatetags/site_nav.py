@@ -1,4 +1,4 @@
-"""The header's links and a user's home page, by role (backoffice/roles.py)."""
+"""The header's links and a user's home page, by role (kernel/roles.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from backoffice import roles
+from kernel import roles
 
 register = template.Library()
 

@@ -1,4 +1,4 @@
-"""One consume loop for every Kafka consumer of the platform (see `infra/consumers.py`).
+"""One consume loop for every Kafka consumer of the platform (see `wiring/consumers.py`).
 
 The handler gets a batch of messages and returns the ones it refuses with a reason; those
 go to the consumer's dead-letter topic, then the batch's offsets are committed. Commit comes

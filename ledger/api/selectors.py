@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from infra.store.api import Transaction
+from kernel.money import display, from_minor
 from ledger import journal
 from ledger.domain.entries import trader_account
-from trading.domain.money import display, from_minor
 
 
 def balances(tr: Transaction, trader_id: str) -> list[dict[str, Any]]:

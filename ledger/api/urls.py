@@ -1,4 +1,4 @@
-"""Mounted at /api/v1/ (infra/urls.py)."""
+"""Mounted at /api/v1/ (wiring/urls.py)."""
 
 from django.urls import path
 

@@ -9,10 +9,9 @@ from rest_framework.response import Response
 
 from infra.store import database
 from infra.store.api import run
+from kernel.edge import pagination
+from kernel.edge.views import READ_ERRORS, EdgeAPIView, Wire
 from ledger.api import selectors
-from trading.api import pagination
-from trading.api.serializers import Wire
-from trading.api.views import READ_ERRORS, EdgeAPIView
 
 
 class BalanceSerializer(serializers.Serializer[Wire]):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from trading.domain.money import to_minor
+from kernel.money import to_minor
 
 
 class UnbalancedEntry(ValueError):

@@ -1,4 +1,4 @@
-# Channels (Django's ASGI layer), as far as realtime/ and infra/asgi.py use it. The aliases are
+# Channels (Django's ASGI layer), as far as realtime/ and wiring/asgi.py use it. The aliases are
 # the stubs' own (channels has no such names at run time); code uses realtime/asgi_types.py.
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeAlias

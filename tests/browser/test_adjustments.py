@@ -12,8 +12,8 @@ import pytest
 from django.contrib.auth.models import Group, User
 from playwright.sync_api import Browser, Page, expect
 
-from backoffice import roles
 from infra.store.api import Database, run
+from kernel import roles
 from ledger import journal
 from tests.browser.conftest import new_page, screenshot
 from tests.support.api import make_trader, store

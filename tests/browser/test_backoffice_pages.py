@@ -13,10 +13,10 @@ import pytest
 from django.contrib.auth.models import Group, User
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
-from backoffice import roles
 from backoffice.models import Order
 from backoffice.rebuild import read_models_rebuild
 from infra.store.api import Database, run
+from kernel import roles
 from tests.browser.conftest import new_page, screenshot
 from tests.support.api import fill_seed_order, make_trader, store
 from tests.support.reports import NOW

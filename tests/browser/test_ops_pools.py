@@ -18,9 +18,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from infra.management.commands.seed_platform import DEMO_PASSWORD
 from tests.browser.conftest import new_page, screenshot
 from tests.support.platform import RunningPlatform, start_platform
+from wiring.management.commands.seed_platform import DEMO_PASSWORD
 
 pytestmark = pytest.mark.slow
 expect.set_options(timeout=30_000)

@@ -18,8 +18,8 @@ import pytest
 from django.contrib.auth.models import Group, User
 from playwright.sync_api import Browser, Page, WebSocket, expect
 
-from backoffice import roles
 from infra.store.api import Database
+from kernel import roles
 from tests.browser.conftest import TIMEOUT_MS, new_page, screenshot
 from tests.support.api import store
 from trading.accounts import create_trader

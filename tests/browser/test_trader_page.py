@@ -25,18 +25,19 @@ from django.contrib.auth.models import User
 from django.test import Client
 from playwright.sync_api import Browser, Page, expect
 
-from infra.management.commands.seed_platform import DEMO_PASSWORD
 from infra.store import open_database
 from infra.store.api import Database, run
+from kernel.ids import trader_id_for
 from tests.browser.conftest import new_page as shared_new_page
 from tests.support.api import apply, store
 from tests.support.platform import ROOT, RunningPlatform, eventually, start_platform
 from tests.support.reports import report
-from trading.accounts import create_trader, trader_id_for
+from trading.accounts import create_trader
 from trading.api import selectors
 from trading.repository import Repository
 from trading.services import reference
 from trading.services.place import PlaceOrder, new_order_id, place_order
+from wiring.management.commands.seed_platform import DEMO_PASSWORD
 
 __all__ = ["store"]  # the fixture, imported to be used here
 

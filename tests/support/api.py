@@ -17,9 +17,10 @@ from rest_framework.test import APIClient
 
 from infra.store import open_database, use_database
 from infra.store.api import Database, Transaction, run
+from kernel.ids import trader_id_for
 from tests.support.reports import NOW, report
 from tests.support.store import seed_quotes
-from trading.accounts import create_trader, trader_id_for
+from trading.accounts import create_trader
 from trading.services import reference
 from trading.services.execution import Outcome, apply_execution_report
 from trading.services.quotes import record_quote

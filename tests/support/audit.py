@@ -15,18 +15,19 @@ from pathlib import Path
 
 from backoffice import selectors
 from backoffice.reports import reconciliation
-from infra.launch import restarts
 from infra.store import database, default_path
 from infra.store.api import run
 from ledger import journal
 from ledger.domain.entries import trader_account
+from wiring.launch import restarts
 
 TERMINAL = {"filled", "canceled", "rejected", "expired"}
 
 
 def new_trader(name: str) -> None:
     """Print a fresh funded trader's token and id: each drill counts its own orders and holds."""
-    from trading.accounts import create_trader, trader_id_for
+    from kernel.ids import trader_id_for
+    from trading.accounts import create_trader
 
     token = create_trader(name, {"USD": Decimal(1_000_000), "BTC": Decimal(100)})
     print(json.dumps({"token": token.key, "trader_id": trader_id_for(token.user)}))

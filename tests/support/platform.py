@@ -58,7 +58,7 @@ class RunningPlatform:
 
     def pids(self) -> dict[str, int]:
         """part -> its pid now, as supervisord reports it (plus supervisord's own)."""
-        from infra.supervisor import processes
+        from wiring.supervisor import processes
 
         pids = {name: int(info["pid"]) for name, info in processes(self.var_dir).items()}
         pids["supervisord"] = json.loads((self.var_dir / "run" / "pids.json").read_text())[

@@ -13,9 +13,9 @@ import pytest
 from infra.store import open_database, use_database
 from infra.store.api import Database, Transaction, run
 from tests.support.reports import NOW
+from trading.domain.routing import VenueQuote
 from trading.services import reference
 from trading.services.quotes import record_quote
-from venues.routing import VenueQuote
 
 TRADER = "T1"
 

@@ -1,4 +1,4 @@
-"""Per-request cost of the edge: who a token is, and the throttle, from a shared cache.
+"""Per-request cost of the edge: who a token is, from the shared cache (kernel.edge.cache).
 
 Without it every API request ran three queries before the view (the token joined to its user,
 the user's groups for the trader check) and the throttle kept a list of up to 6,000
@@ -13,7 +13,8 @@ that each web worker counted on its own).
   change made another way calls `invalidate_token(key)` or is seen within `TTL_S`. So a revoke,
   a rotation or a deactivation is seen by the next request on every worker. A token is never
   cached past its expiry.
-- The throttle counts requests per user in fixed windows: one INCR + EXPIRE round trip.
+- The throttle (kernel.edge.cache) counts requests per user in fixed windows: one INCR +
+  EXPIRE round trip.
 - The cache is an optimisation, never a dependency: if it does not answer, the token is read
   from the database and the request is let through the throttle.
 """
@@ -22,19 +23,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
-import time
 from typing import TYPE_CHECKING, Any
 
 import msgspec
-from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
-from rest_framework.request import Request
-from rest_framework.throttling import BaseThrottle
-from rest_framework.views import APIView
+
+from kernel.edge.cache import prefixed, store
 
 if TYPE_CHECKING:  # models load with the apps; this module is imported before
     from trading.tokens.models import ApiToken
@@ -42,89 +39,11 @@ if TYPE_CHECKING:  # models load with the apps; this module is imported before
 log = logging.getLogger(__name__)
 
 TTL_S = 30
-ROLES_ATTR = "_edge_roles"  # role names of a cached principal (backoffice.roles reads it)
-
-
-class LocalStore:
-    """The same four operations in this process's memory (tests; no Redis configured)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._items: dict[str, tuple[float, bytes | int]] = {}  # a value, or a count
-
-    def _live(self, key: str) -> bytes | int | None:
-        item = self._items.get(key)
-        if item is None or item[0] < time.monotonic():
-            self._items.pop(key, None)
-            return None
-        return item[1]
-
-    def get(self, key: str) -> bytes | None:
-        with self._lock:
-            value = self._live(key)
-            return value if isinstance(value, bytes) else None
-
-    def set(self, key: str, value: bytes, ttl_s: int) -> None:
-        with self._lock:
-            self._items[key] = (time.monotonic() + ttl_s, value)
-
-    def delete(self, key: str) -> None:
-        with self._lock:
-            self._items.pop(key, None)
-
-    def incr(self, key: str, ttl_s: int) -> int:
-        with self._lock:
-            count = int(self._live(key) or 0) + 1
-            expires = self._items[key][0] if count > 1 else time.monotonic() + ttl_s
-            self._items[key] = (expires, count)
-            return count
-
-
-class RedisStore:
-    def __init__(self, url: str) -> None:
-        import redis
-
-        self._redis = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
-
-    def get(self, key: str) -> bytes | None:
-        value = self._redis.get(key)  # bytes or None: the client does not decode
-        return value if isinstance(value, bytes) else None
-
-    def set(self, key: str, value: bytes, ttl_s: int) -> None:
-        self._redis.set(key, value, ex=ttl_s)
-
-    def delete(self, key: str) -> None:
-        self._redis.delete(key)
-
-    def incr(self, key: str, ttl_s: int) -> int:
-        pipe = self._redis.pipeline(transaction=False)
-        pipe.incr(key)
-        pipe.expire(key, ttl_s, nx=True)
-        return int(pipe.execute()[0])
-
-
-_store: LocalStore | RedisStore | None = None
-_store_lock = threading.Lock()
-
-
-def store() -> LocalStore | RedisStore:
-    """The process's store, made on first use (after a fork, in the worker)."""
-    global _store
-    if _store is None:
-        with _store_lock:
-            if _store is None:
-                url = getattr(settings, "EDGE_CACHE_URL", "")
-                ok = url.startswith(("redis://", "rediss://", "unix://"))
-                _store = RedisStore(url) if ok else LocalStore()
-    return _store
-
-
-def _prefixed(key: str) -> str:
-    return getattr(settings, "EDGE_CACHE_PREFIX", "edge:") + key
+ROLES_ATTR = "_edge_roles"  # role names of a cached principal (kernel.roles reads it)
 
 
 def _token_key(key: str) -> str:
-    return _prefixed("token:" + hashlib.sha256(key.encode()).hexdigest()[:40])  # never in clear
+    return prefixed("token:" + hashlib.sha256(key.encode()).hexdigest()[:40])  # never in clear
 
 
 def _principal(user: User) -> dict[str, Any]:
@@ -226,35 +145,3 @@ def connect_signals() -> None:
     m2m_changed.connect(
         _groups_changed, sender=User.groups.through, dispatch_uid="edge-cache-groups"
     )
-
-
-class WindowRateThrottle(BaseThrottle):
-    """`rate` requests per user per fixed window, counted with one atomic incr in `edge`."""
-
-    scope = "edge-api"
-    rate = "6000/min"
-    _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-    def get_rate(self) -> str:
-        return self.rate
-
-    def parse(self) -> tuple[int, int]:
-        count, _, period = self.get_rate().partition("/")
-        return int(count), self._PERIODS[period[0]]
-
-    def allow_request(self, request: Request, view: APIView) -> bool:
-        user = request.user
-        ident = f"user:{user.pk}" if user.is_authenticated else f"ip:{self.get_ident(request)}"
-        limit, period = self.parse()
-        now = time.time()
-        window = int(now // period)
-        self._retry_after = period - (now % period)
-        key = _prefixed(f"throttle:{self.scope}:{period}:{window}:{ident}")
-        try:
-            return store().incr(key, period + 1) <= limit
-        except Exception as problem:  # noqa: BLE001 - never refuse because the cache is away
-            log.warning("edge throttle: %s", problem)
-            return True
-
-    def wait(self) -> float | None:
-        return getattr(self, "_retry_after", None)

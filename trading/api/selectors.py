@@ -15,11 +15,11 @@ from decimal import Decimal
 from typing import Any
 
 from infra.store.api import Transaction
-from trading.domain.money import display
+from kernel.money import display
 from trading.domain.orders import Order
+from trading.domain.routing import VenueQuote
 from trading.repository import Repository
 from trading.snapshots import fill_view, order_snapshot
-from venues.routing import VenueQuote
 
 # At most this many index entries (orders, fills) are read by one page.
 MAX_SCAN = 1000

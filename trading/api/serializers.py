@@ -11,7 +11,6 @@ Responses are built by trading-core's `trading.snapshots`; the serializers below
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -19,20 +18,16 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from trading.domain.money import display, within_bounds
+from kernel.edge.views import Wire, field_errors_schema
+from kernel.ids import CLIENT_ORDER_ID_PATTERN, CLIENT_ORDER_ID_RULE, valid_client_order_id
+from kernel.money import display, within_bounds
 from trading.domain.orders import AttemptState, OrderState, RoutingStrategy
 
 DECIMAL_PATTERN = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
 _DECIMAL = re.compile(DECIMAL_PATTERN.strip("^$"))
-CLIENT_ORDER_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
-_CLIENT_ORDER_ID = re.compile(CLIENT_ORDER_ID_PATTERN.strip("^$"))
 MAX_DECIMAL_CHARS = 40
 MAX_SYMBOL_CHARS = 32
 MAX_ORDER_ID_CHARS = 128
-
-# What these serializers read and write: the JSON objects of the REST contract (the API's
-# snapshots are dicts already; input is request data), so an instance is a plain mapping.
-Wire = Mapping[str, object]
 
 _DECIMAL_DOC = (
     'A decimal number as a string, e.g. "3.0" (a JSON number is read exactly as written).'
@@ -52,14 +47,14 @@ class StrictCharField(serializers.CharField):
     {"type": "string", "pattern": CLIENT_ORDER_ID_PATTERN, "minLength": 1, "maxLength": 64}
 )
 class ClientOrderIdField(serializers.CharField):
-    """1-64 of [A-Za-z0-9._:-], the whole string (a `$` would let a trailing newline in)."""
+    """The client_order_id rule of kernel.ids."""
 
-    default_error_messages = {"invalid": "Must be 1-64 of letters, digits and . _ : -"}
+    default_error_messages = {"invalid": CLIENT_ORDER_ID_RULE}
 
     def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str) or not _CLIENT_ORDER_ID.fullmatch(data):
+        if not valid_client_order_id(data):
             self.fail("invalid")
-        return data
+        return str(data)
 
 
 @extend_schema_field(
@@ -295,23 +290,4 @@ PositionPageSerializer = _page_of("PositionPage", PositionSerializer)
 # --- error shapes --------------------------------------------------------------------------
 
 
-def field_errors_schema(example: dict[str, list[str]]) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "description": 'DRF\'s shape: {"<field>": ["message", ...]}; "non_field_errors" or '
-        '"detail" when no one field is at fault.',
-        # A field's messages are a list; DRF's "detail" (a body that is not JSON...) a string.
-        "additionalProperties": {
-            "oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]
-        },
-        "example": example,
-    }
-
-
-FIELD_ERRORS_SCHEMA = field_errors_schema({"quantity": ["must be a multiple of 0.0001"]})
 CONFLICT_SCHEMA = field_errors_schema({"client_order_id": ["already used for a different order"]})
-DETAIL_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {"detail": {"type": "string"}},
-    "required": ["detail"],
-}

@@ -1,4 +1,4 @@
-"""Mounted at /api/v1/ (infra/urls.py); paths exactly as the contract writes them."""
+"""Mounted at /api/v1/ (wiring/urls.py); paths exactly as the contract writes them."""
 
 from django.urls import path
 

@@ -8,10 +8,8 @@ Refusals are typed trading-core errors mapped by trading.api.errors.exception_ha
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import User
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -19,93 +17,32 @@ from drf_spectacular.utils import (
     extend_schema,
 )
 from rest_framework import permissions, status
-from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import NotAuthenticated, NotFound, ParseError
-from rest_framework.parsers import JSONParser
-from rest_framework.renderers import JSONRenderer
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
-from rest_framework.settings import api_settings
-from rest_framework.utils import json
-from rest_framework.views import APIView
 
-from backoffice import roles
 from infra.store import database
 from infra.store.api import run
-from trading.accounts import trader_id_for
-from trading.api import edge_cache, errors, pagination, selectors
+from kernel.edge import pagination
+from kernel.edge.views import (
+    ERROR_400,
+    ERROR_404,
+    ERROR_413,
+    ERROR_415,
+    READ_ERRORS,
+    EdgeAPIView,
+    Wire,
+)
+from trading.api import selectors
 from trading.api import serializers as s
-from trading.domain.errors import OrderNotCancelable
-from trading.services.cancel import CancelOrder, cancel
+from trading.services.cancel import CancelOrder, OrderNotCancelable, cancel
 from trading.services.place import PlaceOrder, new_order_id, submit_order
 from trading.snapshots import order_snapshot
-from trading.tokens.auth import ApiTokenAuthentication
 from trading.uow import execute
 
-# --- the edge's policies, shared by ledger.api -----------------------------------------------
 
-
-class EdgeTokenAuthentication(ApiTokenAuthentication):
-    """`Authorization: Token <key>` (trading.tokens): revoked, expired or malformed is a 401."""
-
-
-class IsTrader(permissions.BasePermission):
-    message = "Only traders have orders, fills, positions and balances."
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return roles.has_role(request.user, roles.TRADER)
-
-
-class EdgeRateThrottle(edge_cache.WindowRateThrottle):
-    """Per user; REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["edge-api"] overrides the default."""
-
-    scope = "edge-api"
-    default_rate = "6000/min"
-
-    def get_rate(self) -> str:
-        rates = api_settings.DEFAULT_THROTTLE_RATES or {}
-        return str(rates.get(self.scope) or self.default_rate)
-
-
-class DecimalJSONParser(JSONParser):
-    """JSON whose numbers are read as Decimal, exactly as written: never through a float."""
-
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        parser_context = parser_context or {}
-        encoding = parser_context.get("encoding", "utf-8")
-        try:
-            text = stream.read().decode(encoding) if stream is not None else ""
-            return json.loads(text, parse_float=Decimal)
-        except ValueError as exc:  # bad JSON, NaN/Infinity, bad encoding, 4300+ digit ints
-            raise ParseError(f"JSON parse error - {exc}") from None
-        except RecursionError:  # "[[[[..." nested deeper than the interpreter's stack
-            raise ParseError("JSON parse error - nested too deeply") from None
-
-
-class EdgeAPIView(APIView):
-    authentication_classes = [EdgeTokenAuthentication, SessionAuthentication]
-    permission_classes = [permissions.IsAuthenticated, IsTrader]
-    throttle_classes = [EdgeRateThrottle]
-    parser_classes = [DecimalJSONParser]
-    renderer_classes = [JSONRenderer]
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        errors.check_body_size(request.META)  # 413 before anything reads the body
-        super().initial(request, *args, **kwargs)
-
-    def signed_in_user(self) -> User:
-        """The request's user: IsAuthenticated lets no anonymous request reach a handler."""
-        user = self.request.user
-        if not isinstance(user, User):
-            raise NotAuthenticated()
-        return user
-
-    def trader_id(self) -> str:
-        return trader_id_for(self.signed_in_user())
-
-
-def parse(serializer_class: type[Serializer[s.Wire]], data: Any) -> dict[str, Any]:
+def parse(serializer_class: type[Serializer[Wire]], data: Any) -> dict[str, Any]:
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
@@ -123,14 +60,6 @@ def checked_order_id(order_id: str) -> str:
 
 # --- OpenAPI pieces ------------------------------------------------------------------------
 
-ERROR_400 = OpenApiResponse(s.FIELD_ERRORS_SCHEMA, description="Refused: the fields at fault.")
-ERROR_401 = OpenApiResponse(s.DETAIL_SCHEMA, description="No or bad token (or session).")
-ERROR_403 = OpenApiResponse(s.DETAIL_SCHEMA, description="Signed in, but not a trader.")
-ERROR_404 = OpenApiResponse(s.DETAIL_SCHEMA, description="Unknown id, or someone else's.")
-ERROR_413 = OpenApiResponse(s.DETAIL_SCHEMA, description="Body over 64 kB.")
-ERROR_415 = OpenApiResponse(s.DETAIL_SCHEMA, description="Body is not application/json.")
-ERROR_429 = OpenApiResponse(s.DETAIL_SCHEMA, description="Throttled.")
-READ_ERRORS = {401: ERROR_401, 403: ERROR_403, 429: ERROR_429}
 ORDER_ID = OpenApiParameter(
     "order_id",
     {"type": "string", "minLength": 1, "maxLength": s.MAX_ORDER_ID_CHARS},

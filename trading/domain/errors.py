@@ -2,26 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # orders.py imports this module
-    from trading.domain.orders import Order
-
-
-class TradingError(Exception):
-    """Base of every refusal; `field` is the request field at fault ("non_field_errors" if none)."""
-
-    field = "non_field_errors"
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if field is not None:
-            self.field = field
-
-
-class InvalidField(TradingError):
-    """A value that can never be accepted (bad quantity, price, side, instrument...)."""
+from kernel.errors import InvalidField, TradingError
 
 
 class InsufficientFunds(TradingError):
@@ -38,14 +19,6 @@ class ClientOrderIdConflict(TradingError):
     """The same client_order_id was used before with a different request."""
 
     field = "client_order_id"
-
-
-class OrderNotCancelable(TradingError):
-    """The order has already ended; the caller gets its snapshot (`order`) with a 409."""
-
-    def __init__(self, message: str, *, order: Order | None = None) -> None:
-        super().__init__(message)
-        self.order = order
 
 
 class TraderHalted(TradingError):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from trading.domain.errors import InvalidField
-from trading.domain.money import is_multiple
+from kernel.errors import InvalidField
+from kernel.money import is_multiple
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from trading.domain.money import MINOR_UNIT
+from kernel.money import MINOR_UNIT
 from trading.domain.orders import Side
 
 

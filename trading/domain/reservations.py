@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from kernel.money import to_minor_ceiling
 from trading.domain.instruments import Instrument
-from trading.domain.money import to_minor_ceiling
 from trading.domain.orders import Order, Side
 
 

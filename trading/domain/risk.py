@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
+from kernel.money import MAX_AMOUNT, display, normalized, to_minor_ceiling
 from trading.domain.errors import RiskRefused
-from trading.domain.money import MAX_AMOUNT, display, normalized, to_minor_ceiling
 from trading.domain.orders import Order, Side
 
 ANY = "*"  # a scope that applies to every trader, or every instrument

@@ -17,10 +17,10 @@ from decimal import Decimal
 
 from infra.store.api import Transaction
 from infra.store.keys import Subspace
+from kernel import codec
+from kernel.errors import InvalidField
+from kernel.money import display, from_minor
 from ledger import journal
-from trading import codec
-from trading.domain.errors import InvalidField
-from trading.domain.money import display, from_minor
 from trading.services.reference import deposit, transfer
 
 REQUESTS = Subspace(("ledger", "adjustment"))

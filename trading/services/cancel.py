@@ -6,10 +6,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from infra.store.api import Transaction
-from trading.domain.errors import OrderNotCancelable
+from kernel.errors import TradingError
 from trading.domain.orders import Order, OrderState
 from trading.services.working import cancel_command
 from trading.uow import UnitOfWork, joined
+
+
+class OrderNotCancelable(TradingError):
+    """The order has already ended; the caller gets its snapshot (`order`) with a 409."""
+
+    def __init__(self, message: str, *, order: Order | None = None) -> None:
+        super().__init__(message)
+        self.order = order
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,11 @@ from typing import Any
 from contracts.ledger import EntryV1
 from contracts.registry import build
 from infra.store.api import Transaction
+from kernel.money import display
 from ledger import journal
 from ledger.domain.entries import fill_entry
 from trading import outbox as ob
 from trading.domain.errors import Refusal
-from trading.domain.money import display
 from trading.domain.orders import Fill, Order, Side
 from trading.domain.reports import ExecType, ExecutionReport, rule_violation
 from trading.repository import Repository

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -10,27 +9,27 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from infra.store.api import Database, Transaction, run
+from kernel.errors import InvalidField
+from kernel.ids import CLIENT_ORDER_ID_RULE, valid_client_order_id
+from kernel.money import display, normalized, parse_decimal
 from ledger import journal
 from ledger.domain.entries import trader_account
 from trading.domain.errors import (
     ClientOrderIdConflict,
     InsufficientFunds,
-    InvalidField,
     RiskRefused,
     TraderHalted,
 )
 from trading.domain.instruments import Instrument
-from trading.domain.money import display, normalized, parse_decimal
 from trading.domain.orders import Order, OrderType, RoutingStrategy, Side, TimeInForce
 from trading.domain.reservations import hold_asset, hold_minor
+from trading.domain.routing import protective_price
 from trading.repository import Repository
 from trading.services import risk
 from trading.services.reference import order_strategy
 from trading.services.working import MAX_FEE_RATE, work
 from trading.uow import UnitOfWork, execute, joined
-from venues.routing import protective_price
 
-CLIENT_ORDER_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 # A market order may not pay more than 5% over the best price we know of when it is placed.
 MARKET_COLLAR = Decimal("0.05")
 
@@ -194,9 +193,9 @@ def _venue(repo: Repository, value: object) -> str | None:
 def _client_order_id(value: object) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str) or not CLIENT_ORDER_ID.fullmatch(value):
-        raise InvalidField("must be 1-64 of letters, digits and . _ : -", field="client_order_id")
-    return value
+    if not valid_client_order_id(value):
+        raise InvalidField(CLIENT_ORDER_ID_RULE, field="client_order_id")
+    return str(value)
 
 
 def _next_midnight(now: datetime) -> datetime:

@@ -6,9 +6,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from infra.store.api import Transaction
+from trading.domain.routing import VenueQuote
 from trading.services.working import work
 from trading.uow import UnitOfWork, joined
-from venues.routing import VenueQuote
 
 # A bound on how many resting orders one book update re-works in its transaction.
 MAX_REWORK_PER_UPDATE = 100

@@ -7,12 +7,12 @@ from datetime import datetime
 from decimal import Decimal
 
 from infra.store.api import Transaction
+from kernel.errors import InvalidField
+from kernel.money import MINOR_UNIT, parse_decimal
 from ledger import journal
 from ledger.domain.entries import JournalEntry, transfer_entry
 from trading import outbox as ob
-from trading.domain.errors import InvalidField
 from trading.domain.instruments import DEFAULT_INSTRUMENTS, DEFAULT_VENUES
-from trading.domain.money import MINOR_UNIT, parse_decimal
 from trading.domain.orders import RoutingStrategy
 from trading.repository import Repository, Trader, VenueRecord
 from trading.services.execution import entry_payload

@@ -21,11 +21,12 @@ from decimal import Decimal
 from typing import Any
 
 from infra.store.api import Database, Transaction, run
-from trading import codec, keys
+from kernel import codec
+from kernel.errors import InvalidField
+from kernel.money import from_minor, parse_decimal
+from trading import keys
 from trading.domain import risk
-from trading.domain.errors import InvalidField
 from trading.domain.instruments import Instrument
-from trading.domain.money import from_minor, parse_decimal
 from trading.domain.orders import Order, OrderType, Side
 from trading.repository import Repository
 

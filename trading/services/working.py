@@ -10,10 +10,10 @@ from decimal import Decimal
 
 from contracts.registry import build
 from contracts.venue import CancelAttemptV1, PlaceAttemptV1
+from kernel.money import display, round_down
 from ledger import journal
 from trading import outbox as ob
 from trading.domain.instruments import Instrument
-from trading.domain.money import display, round_down
 from trading.domain.orders import (
     Attempt,
     AttemptState,
@@ -27,10 +27,10 @@ from trading.domain.orders import (
     TimeInForce,
 )
 from trading.domain.reservations import hold_asset, hold_minor
+from trading.domain.routing import Route, VenueQuote, choose_route
+from trading.domain.routing_split import expected_depth, fill_ratio, split_routes
 from trading.repository import Repository, VenueRecord
 from trading.snapshots import order_delta
-from venues.routing import Route, VenueQuote, choose_route
-from venues.routing_split import expected_depth, fill_ratio, split_routes
 
 # A bound on attempts, so a venue that keeps answering "expired" cannot loop an order forever.
 MAX_ATTEMPTS = 50

@@ -11,8 +11,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from trading.api.serializers import Wire
-from trading.api.views import ERROR_400, ERROR_404, READ_ERRORS, EdgeAPIView
+from kernel.edge.views import ERROR_400, ERROR_404, READ_ERRORS, EdgeAPIView, Wire
 from trading.tokens import models
 
 

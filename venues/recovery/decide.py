@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 
 from contracts.venue import ExecType, ExecutionReportV1
-from trading.domain.money import display
+from kernel.money import display
 
 ENDED_AT_VENUE = {"expired", "canceled", "rejected"}
 WORKING_AT_VENUE = {"new", "partially_filled"}

@@ -6,17 +6,17 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from rest_framework.test import APIClient
 
 from infra.store.api import run
+from kernel.errors import InvalidField
 from tests.support.api import SEED_ORDER, fill_seed_order, place
 from trading.api.errors import exception_handler
 from trading.domain.errors import (
     ClientOrderIdConflict,
     InsufficientFunds,
-    InvalidField,
-    OrderNotCancelable,
     TraderHalted,
     UnknownOrder,
 )
 from trading.services import reference
+from trading.services.cancel import OrderNotCancelable
 
 ENDPOINTS = [
     ("get", "/api/v1/instruments"),

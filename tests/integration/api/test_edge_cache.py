@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from backoffice import roles
+from kernel import roles
 from trading.api import edge_cache
 from trading.tokens.models import ApiToken
 

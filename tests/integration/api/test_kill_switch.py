@@ -8,10 +8,10 @@ from decimal import Decimal
 from infra.store.api import Database, run
 from tests.support.api import place
 from tests.support.reports import NOW
+from trading.domain.routing import VenueQuote
 from trading.repository import Repository
 from trading.services.quotes import record_quote
 from trading.services.reference import set_venue_state
-from venues.routing import VenueQuote
 
 
 def halt(store: Database, venue: str, halted: bool = True) -> None:

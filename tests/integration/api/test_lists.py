@@ -8,8 +8,8 @@ import pytest
 from infra.store.api import run
 from tests.support.api import SEED_ORDER, apply, fill_seed_order, place, walk
 from tests.support.reports import NOW, report
+from trading.domain.routing import VenueQuote
 from trading.services.quotes import record_quote
-from venues.routing import VenueQuote
 
 
 def place_resting(api, n, **extra):

@@ -6,8 +6,8 @@ from infra.store.api import run
 from tests.support.api import SEED_ORDER, apply, fill_seed_order, place
 from tests.support.reports import NOW, report
 from trading.api.selectors import mark_price
+from trading.domain.routing import VenueQuote
 from trading.services.quotes import record_quote
-from venues.routing import VenueQuote
 
 
 def balances(api):

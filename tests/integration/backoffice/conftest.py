@@ -12,8 +12,8 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
 
-from backoffice import roles
 from infra.store.api import Database, run
+from kernel import roles
 from tests.support.api import Trader, fill_seed_order, make_trader, store
 from tests.support.reports import NOW
 from trading.services.place import PlaceOrder, place_order

@@ -11,10 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from backoffice import roles
 from backoffice.finance import services as finance
 from backoffice.models import Order, Venue
 from backoffice.rebuild import read_models_rebuild
+from kernel import roles
 from tests.integration.backoffice.conftest import Seed, client_for, place, user_in
 from tests.integration.backoffice.test_admin import action, adjustment_form, form_url
 from trading.tokens.models import ApiToken

@@ -32,8 +32,6 @@ from backoffice.models import (
 from backoffice.rebuild import read_models_rebuild
 from infra.bus import kafka
 from infra.bus.consume import consume
-from infra.bus.sinks import KafkaEventSink
-from infra.consumers import CONSUMERS
 from infra.store.api import Database, run
 from tests.integration.backoffice.conftest import Seed, minor, place
 from tests.support.api import apply
@@ -42,6 +40,8 @@ from tests.support.reports import report
 from trading import outbox
 from trading.publisher import Publisher
 from trading.repository import Repository
+from trading.sinks import KafkaEventSink
+from wiring.consumers import CONSUMERS
 
 EVENT_TOPICS = (ev.ORDER_TOPIC, ev.FILL_TOPIC, ev.LEDGER_TOPIC)
 

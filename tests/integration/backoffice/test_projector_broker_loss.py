@@ -12,11 +12,11 @@ from backoffice.models import Order
 from backoffice.reports import reconciliation
 from infra.bus import kafka
 from infra.bus.consume import consume
-from infra.bus.sinks import KafkaEventSink
-from infra.consumers import CONSUMERS
 from tests.support.platform import eventually
 from trading import outbox
 from trading.publisher import Publisher
+from trading.sinks import KafkaEventSink
+from wiring.consumers import CONSUMERS
 
 
 @pytest.mark.django_db(transaction=True)

@@ -13,11 +13,11 @@ from backoffice import reports
 from backoffice.models import Balance, Order
 from backoffice.rebuild import read_models_rebuild
 from infra.store.api import run
+from kernel import codec
 from ledger import journal
 from ledger.domain.entries import JournalEntry, Posting
 from tests.integration.backoffice.conftest import client_for, minor
 from tests.support.reports import NOW
-from trading import codec
 
 
 @pytest.fixture

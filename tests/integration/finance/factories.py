@@ -5,7 +5,7 @@ from __future__ import annotations
 import factory
 from django.contrib.auth.models import Group, User
 
-from backoffice import roles
+from kernel import roles
 
 PASSWORD = "finance-pass-123"
 

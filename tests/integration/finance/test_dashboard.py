@@ -10,10 +10,10 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
-from backoffice import roles
 from backoffice.finance import selectors, services
 from backoffice.finance.models import CostRecord, TradingVolume
 from backoffice.finance.volume import trading_volume
+from kernel import roles
 from tests.integration.finance.factories import UserFactory, finance_user
 
 pytestmark = pytest.mark.django_db

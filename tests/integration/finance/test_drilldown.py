@@ -9,9 +9,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from backoffice import roles
 from backoffice.finance import services
 from backoffice.finance.models import CostRecord
+from kernel import roles
 from tests.integration.finance.factories import UserFactory, finance_user
 
 pytestmark = pytest.mark.django_db

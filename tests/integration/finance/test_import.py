@@ -14,10 +14,10 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
 
-from backoffice import roles
 from backoffice.audit.models import AuditLog
 from backoffice.finance import services
 from backoffice.finance.models import CostRecord
+from kernel import roles
 from tests.integration.finance.factories import UserFactory, finance_user
 
 pytestmark = pytest.mark.django_db

@@ -57,7 +57,7 @@ def client() -> redis.Redis:
 
 
 def keep_in_another_process(prefix: str, depth: int, age_s: float, at: float) -> None:
-    env = {**os.environ, "CELERY_KEY_PREFIX": prefix, "DJANGO_SETTINGS_MODULE": "infra.settings"}
+    env = {**os.environ, "CELERY_KEY_PREFIX": prefix, "DJANGO_SETTINGS_MODULE": "wiring.settings"}
     subprocess.run(
         [sys.executable, "-c", CHILD, QUEUE, str(depth), str(age_s), str(at)],
         cwd=ROOT,

@@ -13,11 +13,11 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.db import connection
 
-from backoffice import roles
 from backoffice.audit.models import AuditLog
 from backoffice.ops import services
 from backoffice.ops.models import PoolSetting
 from backoffice.ops.selectors import pools
+from kernel import roles
 from tests.support.platform import eventually
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -34,7 +34,7 @@ def start_worker(queue: str, name: str, log: Path) -> subprocess.Popen[bytes]:
         "-m",
         "celery",
         "-A",
-        "infra.celery",
+        "wiring.celery",
         "worker",
         "-Q",
         queue,

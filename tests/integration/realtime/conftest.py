@@ -18,12 +18,12 @@ from websockets.typing import Origin
 
 from infra.bus import kafka
 from infra.bus.local_broker import free_port
-from infra.web_server import web_argv
+from kernel.ids import trader_id_for
 from tests.support.kafka import EnvelopeWriter
 from tests.support.platform import eventually
-from trading.accounts import trader_id_for
 from trading.outbox import ORDER_EVENTS
 from trading.tokens.models import issue
+from wiring.web_server import web_argv
 
 ROOT = Path(__file__).resolve().parents[3]
 QUEUE_MAX = 100  # WS_CLIENT_QUEUE_MAX of the gateway under test: the smallest it takes

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
 
-from backoffice import roles
+from kernel import roles
 
 TOKEN = "metrics-token-for-this-test-0123456789"
 

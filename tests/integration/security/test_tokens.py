@@ -17,8 +17,8 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from backoffice import roles
 from backoffice.audit.models import AuditLog
+from kernel import roles
 from trading.tokens.models import ApiToken
 
 BALANCES = "/api/v1/balances"

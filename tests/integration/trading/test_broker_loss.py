@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 
 from infra.bus import kafka
 from infra.bus.consume import ConsumerSpec, consume
-from infra.bus.sinks import KafkaEventSink
 from infra.store.api import run
 from tests.support.platform import eventually
 from tests.support.reports import NOW
@@ -20,6 +19,7 @@ from tests.support.store import TRADER
 from trading import outbox
 from trading.publisher import Publisher
 from trading.services.place import PlaceOrder, place_order
+from trading.sinks import KafkaEventSink
 
 EVENT_TOPICS = [outbox.ORDER_EVENTS, outbox.FILL_EVENTS, outbox.LEDGER_EVENTS]
 

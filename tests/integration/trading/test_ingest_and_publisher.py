@@ -11,7 +11,6 @@ from confluent_kafka import TopicPartition
 
 from infra.bus import kafka
 from infra.bus.consume import ConsumerSpec, consume
-from infra.bus.sinks import KafkaEventSink
 from infra.store.api import run
 from tests.support.platform import eventually
 from tests.support.reports import NOW, report, wire
@@ -20,6 +19,7 @@ from trading import ingest, outbox
 from trading.publisher import Publisher
 from trading.repository import Repository
 from trading.services.place import PlaceOrder, place_order
+from trading.sinks import KafkaEventSink
 
 
 def read_topic(topic: str, expected: int, key_prefix: bytes = b"", timeout_s: float = 15) -> list:

@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 import pytest
 
 from infra.store.api import run
+from kernel.errors import InvalidField
 from tests.support.reports import NOW
 from tests.support.store import TRADER
 from trading import outbox
-from trading.domain.errors import InsufficientFunds, InvalidField, OrderNotCancelable, UnknownOrder
-from trading.services.cancel import cancel_order
+from trading.domain.errors import InsufficientFunds, UnknownOrder
+from trading.services.cancel import OrderNotCancelable, cancel_order
 from trading.services.place import PlaceOrder, place_order
 from trading.services.reference import deposit
 

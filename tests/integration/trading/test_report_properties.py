@@ -20,10 +20,9 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from infra.store.api import run
 from tests.support.reports import NOW, report
 from tests.support.store import TRADER, seeded_store
-from trading.domain.errors import OrderNotCancelable
 from trading.invariants import find_violations
 from trading.repository import Repository
-from trading.services.cancel import cancel_order
+from trading.services.cancel import OrderNotCancelable, cancel_order
 from trading.services.execution import apply_execution_report
 from trading.services.place import PlaceOrder, place_order
 

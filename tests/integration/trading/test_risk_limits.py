@@ -7,10 +7,11 @@ from decimal import Decimal as D
 import pytest
 
 from infra.store.api import run
+from kernel.errors import InvalidField
 from tests.support.reports import NOW, report
 from tests.support.store import TRADER, seeded_store
 from trading import keys, outbox
-from trading.domain.errors import InvalidField, RiskRefused
+from trading.domain.errors import RiskRefused
 from trading.domain.orders import OrderState
 from trading.domain.risk import ANY, Exposure, Limits
 from trading.repository import Repository

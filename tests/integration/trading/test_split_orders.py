@@ -5,11 +5,12 @@ from decimal import Decimal
 import pytest
 
 from infra.store.api import run
+from kernel.errors import InvalidField
 from ledger import journal
 from tests.support.reports import NOW, report
 from tests.support.store import TRADER
 from trading import outbox
-from trading.domain.errors import InvalidField
+from trading.domain.routing import VenueQuote
 from trading.invariants import find_violations
 from trading.repository import Repository
 from trading.services.cancel import cancel_order
@@ -17,7 +18,6 @@ from trading.services.execution import Outcome, apply_execution_report
 from trading.services.place import PlaceOrder, place_order
 from trading.services.quotes import record_quote
 from trading.services.reference import set_trader_strategy, set_venue_state
-from venues.routing import VenueQuote
 
 
 def place(seeded_db, order_id="O-split", strategy="split", quantity="3.0", **kw):

@@ -77,9 +77,9 @@ PROCESS_ENTRY_POINTS = {
     "manage.py run_outbox_publisher",
     "manage.py run_ingest",
     "manage.py run_projector",
-    "celery -A infra.celery worker",
-    "gunicorn infra.wsgi:application",
-    "uvicorn infra.asgi:application",
+    "celery -A wiring.celery worker",
+    "gunicorn wiring.wsgi:application",
+    "uvicorn wiring.asgi:application",
     "python -m venues.simulator",
 }
 JOB_ENTRY_POINTS = {"manage.py migrate"}
@@ -321,12 +321,12 @@ def entry_point(command: list[str]) -> str | None:
     match command:
         case ["python", "manage.py", name, *_]:
             return f"manage.py {name}"
-        case ["celery", "-A", "infra.celery", "worker", *_]:
-            return "celery -A infra.celery worker"
-        case ["gunicorn", "infra.wsgi:application", *_]:
-            return "gunicorn infra.wsgi:application"
-        case ["uvicorn", "infra.asgi:application", *_]:
-            return "uvicorn infra.asgi:application"
+        case ["celery", "-A", "wiring.celery", "worker", *_]:
+            return "celery -A wiring.celery worker"
+        case ["gunicorn", "wiring.wsgi:application", *_]:
+            return "gunicorn wiring.wsgi:application"
+        case ["uvicorn", "wiring.asgi:application", *_]:
+            return "uvicorn wiring.asgi:application"
         case ["python", "-m", "venues.simulator", *_]:
             return "python -m venues.simulator"
     return None
@@ -523,12 +523,12 @@ def _entry_point_exists(point: str) -> bool:
     bin_dir = Path(sys.executable).parent
     if point.startswith("manage.py "):
         return point.split()[1] in get_commands()
-    if point == "celery -A infra.celery worker":
-        source = (REPO / "infra" / "celery.py").read_text()
+    if point == "celery -A wiring.celery worker":
+        source = (REPO / "wiring" / "celery.py").read_text()
         return (bin_dir / "celery").exists() and bool(re.search(r"^app = Celery\(", source, re.M))
-    if point in {"gunicorn infra.wsgi:application", "uvicorn infra.asgi:application"}:
+    if point in {"gunicorn wiring.wsgi:application", "uvicorn wiring.asgi:application"}:
         server, target = point.split()
-        source = (REPO / "infra" / f"{target.split(':')[0].split('.')[1]}.py").read_text()
+        source = (REPO / "wiring" / f"{target.split(':')[0].split('.')[1]}.py").read_text()
         return (bin_dir / server).exists() and bool(re.search(r"^application = ", source, re.M))
     if point == "python -m venues.simulator":
         spec = importlib.util.find_spec("venues.simulator")
@@ -552,7 +552,7 @@ def test_one_pool_and_one_scaled_object_per_venue_queue(name: str) -> None:
     for pool in pools:
         (container,) = pool["spec"]["template"]["spec"]["containers"]
         command = container["command"]
-        assert entry_point(command) == "celery -A infra.celery worker"
+        assert entry_point(command) == "celery -A wiring.celery worker"
         queue = option(command, "-Q")
         assert "," not in queue, f"{label(pool)}: one queue per pool"
         assert pool["metadata"]["name"] == "venue-" + queue.removeprefix("venue.").lower()
@@ -577,7 +577,7 @@ def test_kafka_scalers_watch_what_the_consumers_read(name: str) -> None:
     docs = rendered(name)
     sources = "\n".join(
         p.read_text()
-        for d in ("infra", "trading", "backoffice", "realtime")
+        for d in ("kernel", "infra", "trading", "backoffice", "realtime", "wiring")
         for p in (REPO / d).rglob("*.py")
     )
     deployments = by_name(docs, "Deployment")
@@ -745,7 +745,7 @@ def test_autoscaled_deployments_leave_replicas_to_the_autoscaler(name: str) -> N
 
 @pytest.mark.parametrize("name", MANIFEST_SETS)
 def test_config_keys_are_settings_the_platform_reads(name: str) -> None:
-    read = set(re.findall(r'"([A-Z][A-Z0-9_]+)"', (REPO / "infra" / "settings.py").read_text()))
+    read = set(re.findall(r'"([A-Z][A-Z0-9_]+)"', (REPO / "wiring" / "settings.py").read_text()))
     read |= set(
         re.findall(r'"([A-Z][A-Z0-9_]+)"', (REPO / "infra" / "bus" / "kafka.py").read_text())
     )

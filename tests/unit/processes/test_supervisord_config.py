@@ -8,7 +8,8 @@ from pathlib import Path
 from supervisor.datatypes import RestartUnconditionally
 from supervisor.options import ServerOptions
 
-from infra.supervisor import Ports, platform_parts, socket_path, supervisord_config
+from wiring.parts import Ports, platform_parts
+from wiring.supervisor import socket_path, supervisord_config
 
 
 def _programs(tmp_path: Path) -> dict[str, object]:
@@ -51,7 +52,7 @@ def test_a_venue_pool_gets_celerys_warm_shutdown_and_its_argv_intact(tmp_path):
     assert not pool.stopasgroup  # TERM to the parent only: the children finish their task
     argv = shlex.split(pool.command)
     assert argv[argv.index("-n") + 1] == "venue-sim-a@%h"  # the % survives supervisord
-    assert argv[2:5] == ["infra.launch", "venue-SIM-A", "--"]  # counted, then exec'd
+    assert argv[2:5] == ["wiring.launch", "venue-SIM-A", "--"]  # counted, then exec'd
 
 
 def test_the_fix_venue_pool_runs_threads_beside_its_one_session(tmp_path):

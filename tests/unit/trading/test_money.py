@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trading.domain.errors import InvalidField
-from trading.domain.money import display, from_minor, parse_decimal, round_down, to_minor
+from kernel.errors import InvalidField
+from kernel.money import display, from_minor, parse_decimal, round_down, to_minor
 
 amounts = st.decimals(min_value=-(10**9), max_value=10**9, places=8, allow_nan=False)
 

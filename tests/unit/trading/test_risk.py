@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trading.domain.errors import InvalidField, RiskRefused
+from kernel.errors import InvalidField
+from trading.domain.errors import RiskRefused
 from trading.domain.orders import Order, OrderState, OrderType, Side, TimeInForce
 from trading.domain.risk import (
     LIMIT_FIELD,

@@ -168,8 +168,8 @@ def test_a_book_update_reworks_one_bounded_page_of_resting_orders(seeded_db, mon
     assert page == ["O-1", "O-2"]
 
     def better_book(tr):
+        from trading.domain.routing import VenueQuote
         from trading.services.quotes import keep_quote
-        from venues.routing import VenueQuote
 
         with UnitOfWork(tr, NOW) as uow:
             quote = VenueQuote(

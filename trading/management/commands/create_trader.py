@@ -14,8 +14,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from infra.store import database
 from infra.store.api import run
+from kernel.ids import trader_id_for
 from ledger.api.selectors import balances
-from trading.accounts import create_trader, trader_id_for
+from trading.accounts import create_trader
 from trading.domain.orders import RoutingStrategy
 from trading.services.reference import set_trader_strategy
 

@@ -9,11 +9,11 @@ from typing import Any
 import msgspec
 
 from contracts.venue import ExecutionReportV1
-from trading.domain.money import display
+from kernel.money import display
+from trading.domain.routing import VenueQuote
 from venues.adapters.fix import wire
 from venues.adapters.fix.wire import Message
 from venues.adapters.sim.parse import QUOTE_DEPTH_LEVELS, split_client_order_id
-from venues.routing import VenueQuote
 
 _EXEC_TYPES = wire.reverse(wire.EXEC_TYPES)
 _ORD_STATUSES = wire.reverse(wire.ORD_STATUSES)

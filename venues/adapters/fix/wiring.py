@@ -11,9 +11,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from contracts.venue import ExecutionReportV1
-from infra.store.api import Database, Transaction, run
-from trading.repository import Repository
-from trading.services.quotes import record_quote, reopen_venue
+from infra.store.api import Database, run
+from venues.adapters.core import CoreCalls, installed
 from venues.adapters.fix import wire
 from venues.adapters.fix.adapter import FixAdapter
 from venues.adapters.fix.parse import parse_to_quote
@@ -40,8 +39,10 @@ def make_fix_adapter(
     emit: Callable[[ExecutionReportV1], None],
     flush: Callable[[], None],
     open_circuit: Callable[[str], None],
+    core: CoreCalls | None = None,
 ) -> FixAdapter:
     """The adapter and its session (not connected: a worker thread runs `session.run`)."""
+    calls = core or installed()
     last_beat = [0.0]
 
     def on_tick() -> None:
@@ -56,12 +57,12 @@ def make_fix_adapter(
 
     def on_quote(message: Message) -> None:
         quote = parse_to_quote(venue, message)
-        run(db, lambda tr: record_quote(tr, quote, datetime.now(UTC)))
+        run(db, lambda tr: calls.record_quote(tr, quote, datetime.now(UTC)))
 
     def build(adapter: FixAdapter) -> FixSession:
         def on_up() -> None:
-            run(db, lambda tr: reopen_venue(tr, venue, datetime.now(UTC)))
-            symbols = run(db, _symbols)
+            run(db, lambda tr: calls.reopen_venue(tr, venue, datetime.now(UTC)))
+            symbols = run(db, calls.symbols)
             fields = [
                 (wire.MD_REQ_ID, f"MD-{uuid.uuid4().hex[:8]}"),
                 (wire.SUBSCRIPTION_REQUEST_TYPE, "1"),  # snapshot + updates
@@ -86,7 +87,3 @@ def make_fix_adapter(
         )
 
     return FixAdapter(build, emit, flush, on_quote)
-
-
-def _symbols(tr: Transaction) -> list[str]:
-    return sorted(instrument.symbol for instrument in Repository(tr).instruments())

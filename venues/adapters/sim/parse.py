@@ -9,9 +9,9 @@ from typing import Any
 import msgspec
 
 from contracts.venue import ExecType, ExecutionReportV1
-from trading.domain.money import display
+from kernel.money import display
+from trading.domain.routing import VenueQuote
 from venues.adapters.sim.schemas import VenueBook, VenueExecutionReport
-from venues.routing import VenueQuote
 
 _EXEC_TYPES = {"new", "trade", "expired", "canceled", "rejected"}
 

@@ -22,11 +22,10 @@ from websockets.sync.client import connect
 from contracts.venue import ExecutionReportV1
 from infra.store.api import Database, Transaction, run
 from infra.store.keys import Subspace
-from trading.services.quotes import record_quote, reopen_venue
-from trading.services.reference import set_venue_state
+from trading.domain.routing import VenueQuote
+from venues.adapters.core import CoreCalls, installed
 from venues.adapters.sim.parse import decode_book, decode_report, parse_to_quote, parse_to_report
 from venues.recovery.heartbeat import beat
-from venues.routing import VenueQuote
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +60,11 @@ class VenueStream:
         venue: str,
         emit: Callable[[ExecutionReportV1], None],
         flush: Callable[[], None],
+        core: CoreCalls | None = None,
     ) -> None:
         self.db, self.ws_url, self.venue = db, ws_url, venue
         self.emit, self.flush = emit, flush
+        self.core = core or installed()
         self.session = ""
         self._last_beat = 0.0
 
@@ -101,7 +102,7 @@ class VenueStream:
 
     def _open_circuit(self) -> None:
         try:
-            run(self.db, lambda tr: set_venue_state(tr, self.venue, circuit_open=True))
+            run(self.db, lambda tr: self.core.open_circuit(tr, self.venue))
         except Exception as error:  # noqa: BLE001 - the store may be what failed
             log.warning("%s circuit not opened: %s", self.venue, error)
 
@@ -110,7 +111,7 @@ class VenueStream:
         with connect(
             f"{self.ws_url}/venues/{self.venue}/stream?since={since}", open_timeout=5
         ) as ws:
-            run(self.db, lambda tr: reopen_venue(tr, self.venue, datetime.now(UTC)))
+            run(self.db, lambda tr: self.core.reopen_venue(tr, self.venue, datetime.now(UTC)))
             while not stop.is_set():
                 self.heartbeat()
                 texts: list[str | bytes] = []
@@ -171,7 +172,7 @@ class VenueStream:
 
         def keep(tr: Transaction) -> None:
             for quote in quotes.values():
-                record_quote(tr, quote, now)
+                self.core.record_quote(tr, quote, now)
             if last_seq:
                 self._advance_in(tr, last_seq)
 

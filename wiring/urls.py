@@ -5,9 +5,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from infra.health import healthz, livez
-from infra.metrics import metrics_view
 from infra.site import favicon
+from wiring.health import healthz, livez
+from wiring.metrics import metrics_view
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

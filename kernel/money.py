@@ -6,7 +6,7 @@ import re
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import overload
 
-from trading.domain.errors import InvalidField
+from kernel.errors import InvalidField
 
 # Every asset is kept in units of 1e-8 (satoshi-sized): fills of step 0.0001 at tick 0.01 and
 # fees rounded by the venue to 8 decimals are all exact in it.

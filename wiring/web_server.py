@@ -1,6 +1,6 @@
-"""The command that serves infra.asgi: uvicorn worker processes on one address.
+"""The command that serves wiring.asgi: uvicorn worker processes on one address.
 
-Used by `make run` (infra/supervisor.py) and by the tests that run the ws-gateway for real, so
+Used by `make run` (wiring/supervisor.py) and by the tests that run the ws-gateway for real, so
 both run the same server. Workers share the listening socket; each runs its own fanout.
 """
 
@@ -22,7 +22,7 @@ def web_argv(host: str, port: int, workers: int | None = None) -> list[str]:
     """uvicorn with httptools and websockets' sans-I/O protocol (its send waits on the socket)."""
     return [
         str(BIN / "uvicorn"),
-        "infra.asgi:application",
+        "wiring.asgi:application",
         "--host",
         host,
         "--port",

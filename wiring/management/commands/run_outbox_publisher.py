@@ -12,12 +12,12 @@ import time
 from django.core.management.base import BaseCommand
 
 from infra.bus import kafka
-from infra.bus.sinks import CeleryCommandSink, KafkaEventSink
-from infra.celery import app
 from infra.store import database
 from infra.store.api import run
 from trading import outbox
 from trading.publisher import Publisher
+from trading.sinks import CeleryCommandSink, KafkaEventSink
+from wiring.celery import app
 
 DRAIN_S = 5.0
 

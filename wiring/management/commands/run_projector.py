@@ -3,7 +3,7 @@
 from django.core.management.base import CommandParser
 from prometheus_client import start_http_server
 
-from infra.management.commands.run_consumer import Command as RunConsumer
+from wiring.management.commands.run_consumer import Command as RunConsumer
 
 
 class Command(RunConsumer):

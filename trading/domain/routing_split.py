@@ -12,7 +12,7 @@ its IOC may still meet liquidity that arrived since the quote, exactly as the wh
 route would; so with one usable venue the split is the default route. A venue that would get
 less than the instrument's minimum gives its share to that venue too.
 
-Guarantees (tests/unit/venues/test_routing_split.py, hypothesis): the routes never add up to
+Guarantees (tests/unit/trading/test_routing_split.py, hypothesis): the routes never add up to
 more than the quantity asked, never name a venue that is unavailable, stale, excluded or outside
 the pin, and on books that hold what they show times the fill ratio, the split fills at least
 the quantity the whole-to-best route fills, and its cheapest fills of that quantity cost no more.
@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
-from venues.routing import Route, VenueQuote, VenueStatus, choose_route
+from trading.domain.routing import Route, VenueQuote, VenueStatus, choose_route
 
 # A venue with no recent history is taken at its word; a poor one keeps a little credit, so the
 # split goes on probing it and its ratio can recover.

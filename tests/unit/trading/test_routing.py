@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from venues.routing import VenueQuote, VenueStatus, choose_route, protective_price
+from trading.domain.routing import VenueQuote, VenueStatus, choose_route, protective_price
 
 VENUES = [
     VenueStatus("SIM-A", Decimal("0.001"), True),

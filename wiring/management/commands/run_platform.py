@@ -1,6 +1,6 @@
 """python manage.py run_platform: what `make run` does after installing.
 
-Migrates, seeds, starts every process under supervisord (infra/supervisor.py), waits until
+Migrates, seeds, starts every process under supervisord (wiring/supervisor.py), waits until
 each answers, prints the URL, the demo accounts and the demo trader's token (also in
 var/demo-token), and serves until SIGINT/SIGTERM, which stops every process it started,
 intake first. A part that dies is restarted by supervisord; the platform goes on.
@@ -23,8 +23,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from infra import console
-from infra.management.commands.seed_platform import DEMO_PASSWORD, DEMO_USERS
-from infra.supervisor import BIN, Ports, Supervisor, platform_env, platform_parts
+from wiring.management.commands.seed_platform import DEMO_PASSWORD, DEMO_USERS
+from wiring.parts import BIN, Ports, platform_env, platform_parts
+from wiring.supervisor import Supervisor
 
 
 def _port(name: str, default: int) -> int:

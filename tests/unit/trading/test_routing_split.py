@@ -1,12 +1,12 @@
-"""The split allocator (venues/routing_split.py): examples, then properties for any books."""
+"""The split allocator (trading/domain/routing_split.py): examples, then properties."""
 
 from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from venues.routing import VenueQuote, VenueStatus, choose_route
-from venues.routing_split import fill_ratio, split_routes
+from trading.domain.routing import VenueQuote, VenueStatus, choose_route
+from trading.domain.routing_split import fill_ratio, split_routes
 
 STEP = Decimal("0.0001")
 FEE = Decimal("0.001")

@@ -5,7 +5,7 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "infra.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wiring.settings")
 
 app = Celery("backoffice")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -14,7 +14,11 @@ app.conf.task_reject_on_worker_lost = True
 app.conf.worker_prefetch_multiplier = 1
 app.autodiscover_tasks(["venues"])
 
-from venues.worker import VenueStreams  # noqa: E402  (the app must exist first)
+from venues.adapters.core import install  # noqa: E402  (the app must exist first)
+from venues.worker import VenueStreams  # noqa: E402
+from wiring.venue_calls import core_calls  # noqa: E402
+
+install(core_calls())  # venues reach trading-core through these (venues/adapters/core.py)
 
 app.steps["worker"].add(VenueStreams)
 

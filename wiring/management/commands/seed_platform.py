@@ -4,9 +4,9 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand
 
-from backoffice import roles
 from infra.store import database
 from infra.store.api import run
+from kernel import roles
 from trading.accounts import create_trader
 from trading.services.reference import DEMO_DEPOSITS, seed_reference_data
 from trading.services.risk import rebuild_exposure_once

@@ -33,7 +33,7 @@ def _kafka() -> None:
 
 
 def _celery_broker() -> None:
-    from infra.celery import app
+    from wiring.celery import app
 
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=1)
@@ -71,8 +71,8 @@ def livez(request: HttpRequest) -> JsonResponse:
 
 
 def _restarts() -> dict[str, int] | str:
-    """How often the process manager restarted each part in this run (infra/launch.py)."""
-    from infra.launch import restarts
+    """How often the process manager restarted each part in this run (wiring/launch.py)."""
+    from wiring.launch import restarts
 
     try:
         return restarts()

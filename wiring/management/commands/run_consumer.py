@@ -15,7 +15,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from infra.bus.consume import ConsumerSpec, consume
-from infra.consumers import CONSUMERS
+from wiring.consumers import CONSUMERS
 
 log = logging.getLogger(__name__)
 DRAIN_S = 10.0
@@ -62,7 +62,7 @@ def drain_then_stop(spec: ConsumerSpec, stop: threading.Event, bound_s: float = 
 
 
 class Command(BaseCommand):
-    help = "Run one of the platform's Kafka consumers (see infra/consumers.py)."
+    help = "Run one of the platform's Kafka consumers (see wiring/consumers.py)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("name", choices=sorted(CONSUMERS))

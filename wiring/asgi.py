@@ -17,7 +17,7 @@ from django.core.wsgi import get_wsgi_application
 
 from infra.orphan import exit_with_parent
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "infra.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wiring.settings")
 exit_with_parent()  # a uvicorn worker whose parent was killed frees the port (infra/orphan.py)
 django_asgi_app = get_asgi_application()  # sets Django up
 # Threads per process: a request waits on the store or the database, not on Python, so a few.

@@ -102,7 +102,7 @@ class TradingCollector(Collector):
 
 
 def _restart_metric() -> Metric:
-    from infra.launch import restarts
+    from wiring.launch import restarts
 
     metric = CounterMetricFamily(
         "platform_part_restarts", "Restarts of each part by the process manager", labels=["part"]

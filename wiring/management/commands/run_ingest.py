@@ -2,7 +2,7 @@
 
 from django.core.management.base import CommandParser
 
-from infra.management.commands.run_consumer import Command as RunConsumer
+from wiring.management.commands.run_consumer import Command as RunConsumer
 
 
 class Command(RunConsumer):

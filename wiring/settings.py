@@ -38,7 +38,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI's assets from our own static files (CSP, offline)
     "channels",
     "django_prometheus",
-    "infra",
+    "wiring",
     "trading",
     "trading.tokens",
     "ledger",
@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "backoffice.finance",
     "backoffice.ops",
     "backoffice.audit",
+    "backoffice.tokens",  # the admin of trading.tokens (its staff actions are audited)
 ]
 
 MIDDLEWARE = [
@@ -65,9 +66,9 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
-ROOT_URLCONF = "infra.urls"
-ASGI_APPLICATION = "infra.asgi.application"
-WSGI_APPLICATION = "infra.wsgi.application"
+ROOT_URLCONF = "wiring.urls"
+ASGI_APPLICATION = "wiring.asgi.application"
+WSGI_APPLICATION = "wiring.wsgi.application"
 APPEND_SLASH = False
 
 TEMPLATES = [

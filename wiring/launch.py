@@ -1,4 +1,4 @@
-"""python -m infra.launch PART -- ARGV...: count PART's start in the store, then become ARGV.
+"""python -m wiring.launch PART -- ARGV...: count PART's start in the store, then become ARGV.
 
 The process manager starts every part through this, so each start (the first and every
 restart) is one atomic add in the store under the platform's run id; /healthz and /metrics
@@ -42,7 +42,7 @@ def restarts(run_id: str | None = None) -> dict[str, int]:
 def main(argv: list[str]) -> None:
     part, separator, *command = argv
     if separator != "--" or not command:
-        raise SystemExit("usage: python -m infra.launch PART -- ARGV...")
+        raise SystemExit("usage: python -m wiring.launch PART -- ARGV...")
     run_id = os.environ.get("PLATFORM_RUN_ID")
     if run_id:
         try:
