@@ -195,6 +195,5 @@ def _pool(fix: bool) -> list[str]:
         # One FIX session per process: the tasks run in threads beside it, never in forked
         # children (which could not share its socket or its sequence numbers).
         return ["--pool", "threads", "--concurrency", "4"]
-    # ops grows and shrinks a prefork pool; max,min bounds can be changed from /ops/pools.
-    # Both 4 at start: a burst would otherwise fork children (and their clients) mid-load.
-    return ["--pool", "prefork", "--autoscale", "4,4"]
+    # ops grows and shrinks a prefork pool; max,min bounds can be changed from /ops/pools
+    return ["--pool", "prefork", "--autoscale", "4,2"]

@@ -54,7 +54,7 @@ def row(page: Page, queue: str):
 def test_ops_changes_autoscale_grows_and_shrinks_for_real(ops_page):
     page = ops_page
     sim_a = row(page, "venue.SIM-A")
-    expect(sim_a.locator(".autoscale")).to_have_text("4–4")  # as make run starts the pools
+    expect(sim_a.locator(".autoscale")).to_have_text("2–4")  # as make run starts the pools
     expect(row(page, "venue.SIM-B")).to_be_visible()
     for flow in ("publisher", "ingest", "projector", "ws fanout"):
         expect(page.locator(f"tr[data-flow='{flow}']")).to_be_visible()
