@@ -21,21 +21,19 @@ REPR_MAX = 200  # LogEntry.object_repr's length
 def changed(request: HttpRequest, obj: models.Model, message: str) -> None:
     """One "Recent actions" line: `message` done to `obj` (a read model, mirror or user row),
     linked to its admin page (a proxy such as Trader keeps its own content type)."""
-    LogEntry.objects.log_actions(
-        user_id=_user_id(request),
-        queryset=[obj],
-        action_flag=CHANGE,
-        change_message=message,
-        single_object=True,
-    )
+    _one(request, obj, CHANGE, message)
 
 
 def added(request: HttpRequest, obj: models.Model, message: str) -> None:
     """As `changed`, for an object the action created (a rotated token's successor)."""
+    _one(request, obj, ADDITION, message)
+
+
+def _one(request: HttpRequest, obj: models.Model, flag: int, message: str) -> None:
     LogEntry.objects.log_actions(
         user_id=_user_id(request),
         queryset=[obj],
-        action_flag=ADDITION,
+        action_flag=flag,
         change_message=message,
         single_object=True,
     )

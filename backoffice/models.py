@@ -233,7 +233,7 @@ class ProjectorState(models.Model):
 
 
 class Instrument(models.Model):
-    """Mirror of the store's instruments (refreshed whenever the admin lists them)."""
+    """Mirror of the store's instruments (backoffice/mirror.py, never when a page is read)."""
 
     symbol = models.CharField(max_length=32, unique=True)
     base = models.CharField(max_length=12)
@@ -250,7 +250,7 @@ class Instrument(models.Model):
 
 
 class Venue(models.Model):
-    """Mirror of the store's venues (refreshed whenever the admin lists them)."""
+    """Mirror of the store's venues (backoffice/mirror.py, never when a page is read)."""
 
     name = models.CharField(max_length=32, unique=True)
     taker_fee_rate = _decimal()

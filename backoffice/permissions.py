@@ -8,7 +8,13 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+
 from kernel import roles
+
+# Who asks for an action: a request's user (signed in or not), as Django hands it over.
+Actor = AbstractBaseUser | AnonymousUser
 
 
 def _admin_user(user: object) -> bool:

@@ -26,24 +26,28 @@ from backoffice.models import (
     Posting,
     ProjectorState,
 )
+from backoffice.rows import copied
 from contracts.values import decimal_of, time_of
 from kernel.money import MINOR_UNIT
 from trading.domain.orders import Side
 from trading.domain.positions import Position as PositionMath
 
 PositionKey = tuple[str, str]  # (trader_id, instrument)
-ORDER_FIELDS = (
+FILL_COPIED = (
+    "fill_id",
+    "order_id",
     "trader_id",
+    "attempt_id",
+    "venue",
+    "venue_fill_id",
     "instrument",
-    "state",
-    "seq",
-    "quantity",
-    "filled_quantity",
-    "remaining_quantity",
-    "average_price",
-    "attempts",
-    "updated_at",
-    "created_at",
+    "side",
+)
+ORDER_AMOUNTS = ("quantity", "filled_quantity", "remaining_quantity")
+ATTEMPT_FIELDS = ("attempt_id", "venue", "quantity", "filled_quantity", "state")
+# What a newer delta overwrites: every column but the keys.
+ORDER_FIELDS = tuple(
+    f.name for f in Order._meta.concrete_fields if f.name not in ("id", "order_id")
 )
 
 
@@ -82,25 +86,11 @@ def project(events: Sequence[ev.Event], *, positions: bool = True) -> set[Positi
 def _order_values(delta: ev.OrderDelta) -> dict[str, object]:
     average = delta.average_price
     return {
-        "trader_id": delta.trader_id,
-        "instrument": delta.instrument,
-        "state": delta.state,
-        "seq": delta.seq,
-        "quantity": decimal_of(delta.quantity),
-        "filled_quantity": decimal_of(delta.filled_quantity),
-        "remaining_quantity": decimal_of(delta.remaining_quantity),
+        **copied(delta, ("trader_id", "instrument", "state", "seq")),
+        **{name: decimal_of(getattr(delta, name)) for name in ORDER_AMOUNTS},
         # An average can have more places than the table keeps: rounded the same on every path.
         "average_price": None if average is None else decimal_of(average).quantize(MINOR_UNIT),
-        "attempts": [
-            {
-                "attempt_id": a.attempt_id,
-                "venue": a.venue,
-                "quantity": a.quantity,
-                "filled_quantity": a.filled_quantity,
-                "state": a.state,
-            }
-            for a in delta.attempts
-        ],
+        "attempts": [copied(a, ATTEMPT_FIELDS) for a in delta.attempts],
         "updated_at": time_of(delta.updated_at),
     }
 
@@ -157,14 +147,7 @@ def _fills(events: list[tuple[ev.FillEvent, datetime]]) -> set[PositionKey]:
     known = set(Fill.objects.filter(fill_id__in=list(fills)).values_list("fill_id", flat=True))
     new = [
         Fill(
-            fill_id=f.fill_id,
-            order_id=f.order_id,
-            trader_id=f.trader_id,
-            attempt_id=f.attempt_id,
-            venue=f.venue,
-            venue_fill_id=f.venue_fill_id,
-            instrument=f.instrument,
-            side=f.side,
+            **copied(f, FILL_COPIED),
             quantity=decimal_of(f.quantity),
             price=decimal_of(f.price),
             fee=decimal_of(f.fee),
@@ -267,12 +250,7 @@ def _dead_letters(letters: list[tuple[str, ev.DeadLetterEvent, datetime]]) -> No
         [
             DeadLetter(
                 message_id=message_id,
-                topic=d.topic,
-                partition=d.partition,
-                offset=d.offset,
-                key=d.key,
-                value=d.value,
-                reason=d.reason,
+                **copied(d, ("topic", "partition", "offset", "key", "value", "reason")),
                 source=d.source[:300],
                 dead_lettered_at=at,
             )

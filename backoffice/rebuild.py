@@ -4,30 +4,21 @@
 (`trading.snapshots.order_delta`, `fill_event`, `entry_payload`) and writes them through the
 projector's own `project`, so a rebuild and the projector build the same rows.
 Dead letters (only ever on Kafka) and the processed message ids are kept.
-Quarantined reports, instruments and venues have no events: they are mirrored from the store.
+Quarantined reports, instruments and venues have no events: they are mirrored from the store
+(backoffice/mirror.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.db import transaction
 
 from backoffice import events as ev
 from backoffice import selectors
 from backoffice.finance.models import TradingVolume
-from backoffice.models import (
-    Balance,
-    Fill,
-    Instrument,
-    LedgerEntry,
-    Order,
-    Position,
-    Posting,
-    QuarantinedReport,
-    Venue,
-)
+from backoffice.mirror import mirror_quarantined, mirror_reference
+from backoffice.models import Balance, Fill, LedgerEntry, Order, Position, Posting
 from backoffice.projection import PositionKey, lock_projector, project, recompute_positions
 from infra.store import database
 from infra.store.api import Database
@@ -80,8 +71,8 @@ def read_models_rebuild(db: Database | None = None) -> RebuildSummary:
                 flush()
         flush()
         recompute_positions(touched)
-    quarantined = quarantined_sync(db)
-    reference_sync(db)
+    quarantined = mirror_quarantined(db)
+    mirror_reference(db)
     return RebuildSummary(
         orders=Order.objects.count(),
         fills=Fill.objects.count(),
@@ -90,52 +81,3 @@ def read_models_rebuild(db: Database | None = None) -> RebuildSummary:
         balances=Balance.objects.count(),
         quarantined=quarantined,
     )
-
-
-def quarantined_sync(db: Database | None = None) -> int:
-    """Copy the store's quarantined reports not mirrored yet; returns how many the mirror holds."""
-    rows = []
-    for record in selectors.store_quarantined(db):
-        received = record.get("received_at")
-        rows.append(
-            QuarantinedReport(
-                venue=str(record.get("venue") or ""),
-                exec_id=str(record.get("exec_id") or ""),
-                order_id=str(record.get("order_id") or ""),
-                attempt_id=str(record.get("attempt_id") or ""),
-                exec_type=str(record.get("exec_type") or ""),
-                reason=str(record.get("reason_refused") or ""),
-                received_at=datetime.fromisoformat(received) if isinstance(received, str) else None,
-                record=record,
-            )
-        )
-    QuarantinedReport.objects.bulk_create(rows, ignore_conflicts=True)
-    return QuarantinedReport.objects.count()
-
-
-def reference_sync(db: Database | None = None) -> None:
-    """Instruments and venues as the store has them now (halts included)."""
-    reference = selectors.store_reference(db)
-    with transaction.atomic():
-        for i in reference.instruments:
-            Instrument.objects.update_or_create(
-                symbol=i.symbol,
-                defaults={
-                    "base": i.base,
-                    "quote": i.quote,
-                    "quantity_step": i.quantity_step,
-                    "price_tick": i.price_tick,
-                    "min_quantity": i.min_quantity,
-                },
-            )
-        Instrument.objects.exclude(symbol__in=[i.symbol for i in reference.instruments]).delete()
-        for v in reference.venues:
-            Venue.objects.update_or_create(
-                name=v.name,
-                defaults={
-                    "taker_fee_rate": v.taker_fee_rate,
-                    "halted": v.halted,
-                    "circuit_open": v.circuit_open,
-                },
-            )
-        Venue.objects.exclude(name__in=[v.name for v in reference.venues]).delete()

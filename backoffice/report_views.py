@@ -18,6 +18,18 @@ from backoffice.permissions import can_read_reports
 View = Callable[[HttpRequest], HttpResponse]
 
 
+POSITIONS_HEADER = [
+    "trader_id",
+    "trader_name",
+    "instrument",
+    "quantity",
+    "average_cost",
+    "realized_pnl",
+    "mark_price",
+    "unrealized_pnl",
+]
+
+
 def reader(view: View) -> View:
     """Signed in (else the login page), and staff or finance (else 403)."""
 
@@ -101,17 +113,7 @@ def positions_csv(request: HttpRequest) -> HttpResponse:
         ]
         for p in lines
     ]
-    header = [
-        "trader_id",
-        "trader_name",
-        "instrument",
-        "quantity",
-        "average_cost",
-        "realized_pnl",
-        "mark_price",
-        "unrealized_pnl",
-    ]
-    return _csv("positions", header, rows)
+    return _csv("positions", POSITIONS_HEADER, rows)
 
 
 @reader

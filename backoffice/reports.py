@@ -21,8 +21,10 @@ from django.db.models.functions import TruncDate
 
 from backoffice import selectors
 from backoffice.models import DIGITS, PLACES, Balance, Fill, Order, Position
+from backoffice.rows import copied
 from kernel.money import display, from_minor, to_minor
-from ledger.domain.entries import JournalEntry, trader_account
+from ledger.domain.chart import VenueBook, fill_entry_id, trader_account, venue_account
+from ledger.domain.entries import JournalEntry
 from trading.domain.orders import Fill as StoreFill
 from trading.domain.orders import Order as StoreOrder
 from trading.domain.orders import Side
@@ -100,12 +102,8 @@ def positions() -> list[PositionLine]:
         mark = marks.get(p.instrument)
         lines.append(
             PositionLine(
-                trader_id=p.trader_id,
-                instrument=p.instrument,
-                quantity=p.quantity,
+                **copied(p, ("trader_id", "instrument", "quantity", "cost_basis", "realized_pnl")),
                 average_cost=math.average_cost,
-                cost_basis=p.cost_basis,
-                realized_pnl=p.realized_pnl,
                 mark=mark,
                 unrealized_pnl=math.unrealized_pnl(mark),
             )
@@ -264,7 +262,7 @@ def _check_fill_entries(result: Reconciliation, fills: list[tuple[StoreOrder, St
     result.fill_entries_checked = len(entries)
     for order, fill in fills:
         result.fills_checked += 1
-        entry = entries.pop(selectors.fill_entry_id(fill.fill_id), None)
+        entry = entries.pop(fill_entry_id(fill.fill_id), None)
         if entry is None:
             result.findings.append(
                 Finding("ledger-fills", fill.fill_id, "fill", "no entry", "a fill without entry")
@@ -293,7 +291,8 @@ def _fill_postings(
     for p in entry.postings:
         sums[(p.account, p.asset)] += p.amount
     sign = 1 if order.side is Side.BUY else -1
-    clearing, fees = f"venue:{fill.venue}:clearing", f"venue:{fill.venue}:fees"
+    clearing = venue_account(fill.venue, VenueBook.CLEARING)
+    fees = venue_account(fill.venue, VenueBook.FEES)
     fee_asset = fill.fee_asset or quote
     return [
         ("order differs", order.order_id, str(entry.order_id)),

@@ -7,12 +7,11 @@ appends the audit record with both (backoffice/audit/store.py), so no edit goes 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.core.exceptions import PermissionDenied
 
 from backoffice.audit.services import in_store, new_audit_id, sync_quietly
-from backoffice.permissions import can_operate
+from backoffice.permissions import Actor, can_operate
 from backoffice.services import ActionRefused
 from infra.store import database
 from infra.store.api import Transaction, run
@@ -61,7 +60,7 @@ def instruments() -> list[str]:
 
 
 def risk_limits_set(
-    *, user: Any, trader_id: str, instrument: str, values: dict[str, str]
+    *, user: Actor, trader_id: str, instrument: str, values: dict[str, str]
 ) -> Limits:
     """Set the limits of one scope from a form's text ("" = inherited from the wider scope).
 

@@ -17,6 +17,7 @@ from infra.store.api import Database, Transaction, run
 from kernel import codec
 from ledger import journal
 from ledger.api import selectors as ledger_selectors
+from ledger.domain.chart import fill_entry_id
 from ledger.domain.entries import JournalEntry
 from trading.api import selectors as trading_selectors
 from trading.domain.orders import Fill, Order
@@ -26,11 +27,6 @@ from trading.snapshots import order_snapshot
 ORDER_CHUNK = 200  # orders (with their fills) per store transaction
 ENTRY_CHUNK = 1000  # journal entries per store transaction
 QUARANTINE_LIMIT = 10_000  # the newest quarantined reports mirrored
-
-
-def fill_entry_id(fill_id: str) -> str:
-    """trading-core books each fill as the journal entry `<fill_id>:trade`."""
-    return f"{fill_id}:trade"
 
 
 @dataclass(frozen=True)

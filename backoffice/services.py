@@ -17,13 +17,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
 from backoffice.audit.services import in_store, new_audit_id, sync_quietly
-from backoffice.permissions import can_operate
+from backoffice.permissions import Actor, can_operate
 from infra.store import database
 from infra.store.api import Transaction, run
 from kernel.errors import TradingError
 from kernel.money import display, from_minor
 from ledger import journal
-from ledger.domain.entries import trader_account
+from ledger.domain.chart import trader_account
 from trading.domain.errors import UnknownOrder
 from trading.domain.orders import Order
 from trading.repository import Repository
@@ -47,7 +47,7 @@ class ActionRefused(Exception):
         self.field = field
 
 
-def _require_operator(user: Any) -> None:
+def _require_operator(user: Actor) -> None:
     if not can_operate(user):
         raise PermissionDenied("only back-office staff run this action")
 
@@ -61,7 +61,7 @@ def _order_view(order: Order) -> dict[str, Any]:
     }
 
 
-def order_cancel(*, user: Any, order_id: str) -> str:
+def order_cancel(*, user: Actor, order_id: str) -> str:
     """Ask trading-core to cancel; returns the order's state after (or raises ActionRefused)."""
     _require_operator(user)
     now = datetime.now(UTC)
@@ -94,7 +94,7 @@ def order_cancel(*, user: Any, order_id: str) -> str:
     return str(after["state"])
 
 
-def trader_set_halted(*, user: Any, trader_id: str, halted: bool) -> None:
+def trader_set_halted(*, user: Actor, trader_id: str, halted: bool) -> None:
     """Halt a trader (no new orders) or let them trade again."""
     _require_operator(user)
     audit_id = new_audit_id()
@@ -108,7 +108,7 @@ def trader_set_halted(*, user: Any, trader_id: str, halted: bool) -> None:
             audit_id=audit_id,
             user=user,
             action="trader.halt" if halted else "trader.resume",
-            target=f"trader:{trader_id}",
+            target=trader_account(trader_id),
             before={"halted": before},
             after={"halted": after},
         )
@@ -116,7 +116,7 @@ def trader_set_halted(*, user: Any, trader_id: str, halted: bool) -> None:
     _run(change)
 
 
-def venue_set_halted(*, user: Any, venue: str, halted: bool) -> None:
+def venue_set_halted(*, user: Actor, venue: str, halted: bool) -> None:
     """Halt a venue (the router skips it) or bring it back."""
     _require_operator(user)
     audit_id = new_audit_id()
@@ -170,7 +170,7 @@ def _balance_view(tr: Transaction, trader_id: str, asset: str) -> dict[str, Any]
 
 def adjustment_post(
     *,
-    user: Any,
+    user: Actor,
     trader_id: str,
     asset: str,
     amount: Decimal,
@@ -210,7 +210,7 @@ def adjustment_post(
             audit_id=audit_id,
             user=user,
             action=action,
-            target=f"trader:{trader_id}",
+            target=trader_account(trader_id),
             before=before,
             after={
                 **_balance_view(tr, trader_id, asset),
@@ -227,7 +227,7 @@ def adjustment_post(
     return _run(post)
 
 
-def adjustment_decide(*, user: Any, submission_id: str, approve: bool) -> adjustments.Outcome:
+def adjustment_decide(*, user: Actor, submission_id: str, approve: bool) -> adjustments.Outcome:
     """A second staff member approves (posts) or rejects a pending adjustment."""
     _require_operator(user)
     now = datetime.now(UTC)
@@ -249,7 +249,7 @@ def adjustment_decide(*, user: Any, submission_id: str, approve: bool) -> adjust
             audit_id=audit_id,
             user=user,
             action="ledger.adjustment.approve" if approve else "ledger.adjustment.reject",
-            target=f"trader:{request.trader_id}",
+            target=trader_account(request.trader_id),
             before=before,
             after={
                 **_balance_view(tr, request.trader_id, request.asset),

@@ -18,9 +18,11 @@ from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from ledger.domain.chart import AccountKind
+
 # A bare trader id, or one inside an account or audit target ("trader:T12", "trader:T12 USD").
 _BARE = re.compile(r"T([0-9]{1,18})")
-_INSIDE = re.compile(r"(?<=trader:)T([0-9]{1,18})\b")
+_INSIDE = re.compile(rf"(?<={re.escape(AccountKind.TRADER.prefix)})T([0-9]{{1,18}})\b")
 NAMES_ATTR = "_trader_names"  # set on each row of an admin list page by NamedChangeList
 SEARCH_USERS_MAX = 200
 

@@ -13,6 +13,8 @@ import psycopg
 from django.db import connections, models, transaction
 from django.db.models import F
 
+from ledger.domain.chart import VenueBook, trader_account, venue_account
+
 DATABASE = "bench_orm_ledger"
 
 
@@ -50,13 +52,15 @@ class Balance(models.Model):
 
 def _postings(i: int) -> list[tuple[str, str, int]]:
     qty, notional, fee = 100_000, 998_000_000, 998_000  # 0.001 BTC @ 9980, fee 0.10%
+    trader = trader_account("T1")
+    clearing = venue_account("SIM-A", VenueBook.CLEARING)
     return [
-        ("trader:T1", "BTC", qty),
-        ("venue:SIM-A:clearing", "BTC", -qty),
-        ("trader:T1", "USD", -notional),
-        ("venue:SIM-A:clearing", "USD", notional),
-        ("trader:T1", "USD", -fee),
-        ("venue:SIM-A:fees", "USD", fee),
+        (trader, "BTC", qty),
+        (clearing, "BTC", -qty),
+        (trader, "USD", -notional),
+        (clearing, "USD", notional),
+        (trader, "USD", -fee),
+        (venue_account("SIM-A", VenueBook.FEES), "USD", fee),
     ]
 
 

@@ -1,6 +1,6 @@
 """GET /api/v1/orders/{id} with 16 connections: the web tier `make run` serves against the
-previous one (daphne, Django's ASGI handler) and the production web Deployment's (gunicorn,
-WSGI), on the same platform, same view, same order, interleaved so the machine's noise hits
+previous ones (uvicorn with every request through a2wsgi; daphne, Django's ASGI handler) and
+the production web Deployment's (gunicorn, WSGI), on the same platform, same view, same order, interleaved so the machine's noise hits
 all of them. Each server's CPU per request is read from its processes (psutil)."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 from bench.procs import cpu_seconds, loadgen, measured
 from infra.bus.local_broker import free_port
 from tests.support.platform import RunningPlatform, eventually
+from wiring.web_server import web_argv
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,7 +26,10 @@ SECONDS = 3.0
 
 
 def _alternatives(port: int) -> dict[str, list[str]]:
+    a2wsgi = web_argv("127.0.0.1", port)
+    a2wsgi[a2wsgi.index("wiring.asgi:application")] = "wiring.asgi:a2wsgi_http"
     return {
+        "uvicorn workers + a2wsgi (previous HTTP bridge)": a2wsgi,
         "daphne (previous: Django's ASGI handler)": [
             str(BIN / "daphne"),
             "-b",
@@ -106,7 +110,7 @@ def _one(port: int, server_pid: int, token: str, order_id: str) -> dict[str, Any
 def snapshot_rps(platform: RunningPlatform, order_id: str) -> dict[str, dict[str, Any]]:
     """{server: figures}; the first entry is the tier `make run` serves."""
     results: dict[str, dict[str, Any]] = {}
-    new = "uvicorn workers + a2wsgi (make run)"
+    new = "uvicorn workers + wiring/wsgi_bridge.py (make run)"
     results[new] = _one(platform.web_port, platform.pids()["web"], platform.token, order_id)
     env = dict(platform.env)
     port = free_port()

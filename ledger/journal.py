@@ -9,7 +9,8 @@ from infra.store.keys import Subspace, versionstamp
 from kernel import codec
 from kernel.errors import InvalidField
 from kernel.money import display, from_minor
-from ledger.domain.entries import JournalEntry, trader_of
+from ledger.domain.chart import trader_of
+from ledger.domain.entries import JournalEntry
 
 ROOT = Subspace(("ledger",))
 ENTRY = ROOT["entry"]  # (entry_id) -> JournalEntry

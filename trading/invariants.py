@@ -21,7 +21,8 @@ from infra.store.api import Database, Transaction, run
 from infra.store.keys import Subspace
 from kernel import codec
 from ledger import journal
-from ledger.domain.entries import JournalEntry, trader_account
+from ledger.domain.chart import trader_account
+from ledger.domain.entries import JournalEntry
 from trading import keys
 from trading.domain.orders import Fill, Order, Side
 from trading.domain.positions import Position

@@ -61,7 +61,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "wiring.edge_middleware.CachedCSPMiddleware",
     "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -139,6 +139,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "EXCEPTION_HANDLER": "trading.api.errors.exception_handler",
+    # Per user, every web worker together (trading/api/edge_cache.py).
+    "DEFAULT_THROTTLE_RATES": {"edge-api": os.environ.get("EDGE_API_THROTTLE_RATE", "6000/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Synthetic-order back office: edge-api",

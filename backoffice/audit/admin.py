@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 
+from backoffice.admin.base import Unwritable
 from backoffice.audit.models import AuditLog
 from backoffice.audit.services import sync_quietly
 from backoffice.permissions import can_view
@@ -10,7 +11,7 @@ from backoffice.trader_names import TraderNames
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(TraderNames, admin.ModelAdmin[AuditLog]):
+class AuditLogAdmin(Unwritable, TraderNames, admin.ModelAdmin[AuditLog]):
     """Read-only: nobody edits or deletes what happened."""
 
     list_display = ("at", "actor", "action", "target_named")
@@ -29,12 +30,3 @@ class AuditLogAdmin(TraderNames, admin.ModelAdmin[AuditLog]):
 
     def has_view_permission(self, request: HttpRequest, obj: AuditLog | None = None) -> bool:
         return can_view(request.user) or super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: AuditLog | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: AuditLog | None = None) -> bool:
-        return False

@@ -17,10 +17,12 @@ from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import DatabaseError, transaction
 
 from backoffice.audit import store
 from backoffice.audit.models import AuditLog
+from backoffice.permissions import Actor
 from infra.store import database
 from infra.store.api import Transaction, run
 
@@ -28,9 +30,9 @@ log = logging.getLogger(__name__)
 SYNC_BATCH = 1000
 
 
-def record(*, user: Any, action: str, target: str, before: Any, after: Any) -> AuditLog:
+def record(*, user: Actor | None, action: str, target: str, before: Any, after: Any) -> AuditLog:
     """Audit a change of Django's database (call it in the same Django transaction)."""
-    actor = user if getattr(user, "is_authenticated", False) else None
+    actor = user if isinstance(user, User) and user.is_authenticated else None
     return AuditLog.objects.create(
         actor=actor, action=action, target=target, before=before, after=after
     )
@@ -45,7 +47,7 @@ def in_store(
     tr: Transaction,
     *,
     audit_id: str,
-    user: Any,
+    user: Actor,
     action: str,
     target: str,
     before: dict[str, Any],

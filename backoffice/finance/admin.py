@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
 from backoffice import admin_log
+from backoffice.admin.base import Unwritable
 from backoffice.audit.services import record
 from backoffice.finance import focus, services
 from backoffice.finance.models import CostRecord, Environment, TradingVolume
@@ -94,7 +95,7 @@ class EnvironmentAdmin(FinanceAdmin[Environment]):
 
 
 @admin.register(CostRecord)
-class CostRecordAdmin(FinanceAdmin[CostRecord]):
+class CostRecordAdmin(Unwritable, FinanceAdmin[CostRecord]):
     change_list_template = "finance/admin/costrecord_change_list.html"
     list_display = (
         "charge_period_start",
@@ -108,15 +109,6 @@ class CostRecordAdmin(FinanceAdmin[CostRecord]):
     date_hierarchy = "charge_period_start"
     list_select_related = ("environment",)
     list_per_page = 100
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: CostRecord | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: CostRecord | None = None) -> bool:
-        return False
 
     def get_urls(self) -> list[URLPattern]:
         upload = path(
@@ -167,17 +159,8 @@ class CostRecordAdmin(FinanceAdmin[CostRecord]):
 
 
 @admin.register(TradingVolume)
-class TradingVolumeAdmin(FinanceAdmin[TradingVolume]):
+class TradingVolumeAdmin(Unwritable, FinanceAdmin[TradingVolume]):
     """A projection of the platform's orders and fills: read-only for every role."""
 
     list_display = ("day", "orders", "fills")
     date_hierarchy = "day"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: TradingVolume | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: TradingVolume | None = None) -> bool:
-        return False

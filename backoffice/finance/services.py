@@ -23,6 +23,7 @@ from backoffice.audit.services import record
 from backoffice.finance import focus
 from backoffice.finance.models import CURRENCY, CostRecord, Environment
 from backoffice.finance.models import TradingVolume as TradingVolumeRow
+from backoffice.permissions import Actor
 from infra.environments import ENVIRONMENTS, CostCategory
 
 # Monthly budgets (USD) the seed starts with: room above each environment's run rate, except
@@ -104,7 +105,7 @@ def seed_costs(*, days: int = 30, today: date | None = None) -> int:
 def import_focus(
     file: IO[bytes] | IO[str] | bytes | str | PathLike[str],  # a str is a path
     *,
-    user: Any = None,
+    user: Actor | None = None,
     source: str = "",
 ) -> ImportResult:
     """Import a FOCUS cost CSV (a path, bytes, or an open file): all of it, or nothing.
@@ -164,7 +165,7 @@ def import_focus(
 
 
 def environment_set_budget(
-    *, environment: Environment, monthly_budget: Decimal, user: Any
+    *, environment: Environment, monthly_budget: Decimal, user: Actor
 ) -> Environment:
     """A new monthly budget (USD) for `environment`, audited."""
     if monthly_budget < 0:

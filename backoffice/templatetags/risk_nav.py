@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import template
 
 from backoffice.permissions import can_view
@@ -12,5 +10,5 @@ register = template.Library()
 
 
 @register.filter
-def sees_risk_limits(user: Any) -> bool:
+def sees_risk_limits(user: object) -> bool:
     return can_view(user)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import template
 
 from kernel import roles
@@ -12,9 +10,9 @@ register = template.Library()
 
 
 @register.simple_tag
-def nav_links(user: Any, path: str) -> list[dict[str, Any]]:
+def nav_links(user: object, path: str) -> list[dict[str, str | bool]]:
     """The links `user` may follow, each marked current when `path` is under it."""
-    found = []
+    found: list[dict[str, str | bool]] = []
     for label, url in roles.links(user):
         section = "/" + url.strip("/").split("/")[0] + "/"  # "/ops/pools" -> "/ops/"
         current = path == "/" if url == "/" else path.startswith(section)
@@ -23,7 +21,7 @@ def nav_links(user: Any, path: str) -> list[dict[str, Any]]:
 
 
 @register.simple_tag
-def home_url(user: Any) -> str:
+def home_url(user: object) -> str:
     """Where "back" leads: the user's home page (the sign-in page when signed out)."""
     if not getattr(user, "is_authenticated", False):
         return "/login"

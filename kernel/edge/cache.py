@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 class LocalStore:
-    """The same four operations in this process's memory (tests; no Redis configured)."""
+    """The same operations in this process's memory (tests; no Redis configured)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -36,6 +36,12 @@ class LocalStore:
         with self._lock:
             value = self._live(key)
             return value if isinstance(value, bytes) else None
+
+    def mget(self, keys: list[str]) -> list[bytes | None]:
+        """Values as bytes, counts as their decimal digits (what Redis answers)."""
+        with self._lock:
+            found = [self._live(key) for key in keys]
+        return [str(v).encode() if isinstance(v, int) else v for v in found]
 
     def set(self, key: str, value: bytes, ttl_s: int) -> None:
         with self._lock:
@@ -62,6 +68,9 @@ class RedisStore:
     def get(self, key: str) -> bytes | None:
         value = self._redis.get(key)  # bytes or None: the client does not decode
         return value if isinstance(value, bytes) else None
+
+    def mget(self, keys: list[str]) -> list[bytes | None]:
+        return [v if isinstance(v, bytes) else None for v in self._redis.mget(keys)]
 
     def set(self, key: str, value: bytes, ttl_s: int) -> None:
         self._redis.set(key, value, ex=ttl_s)

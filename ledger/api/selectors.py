@@ -7,7 +7,7 @@ from typing import Any
 from infra.store.api import Transaction
 from kernel.money import display, from_minor
 from ledger import journal
-from ledger.domain.entries import trader_account
+from ledger.domain.chart import trader_account
 
 
 def balances(tr: Transaction, trader_id: str) -> list[dict[str, Any]]:

@@ -1,12 +1,7 @@
 """Double-entry journal entries: immutable, and every entry sums to zero per asset.
 
 Amounts are integer minor units (1e-8 of the asset). A correction is a reversing entry,
-never an edit. Accounts are named, not numbered, so an entry reads as its story:
-    trader:<id>               what the trader owns of an asset
-    venue:<name>:clearing     what we owe / are owed by the venue for trades
-    venue:<name>:fees         fees paid to the venue
-    external:deposits         money moved in or out of the platform
-    adjustments               manual corrections posted by back-office staff
+never an edit. The accounts posted to are those of the chart (ledger/domain/chart.py).
 """
 
 from __future__ import annotations
@@ -17,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from kernel.money import to_minor
+from ledger.domain.chart import VenueBook, trader_account, venue_account
 
 
 class UnbalancedEntry(ValueError):
@@ -63,18 +59,6 @@ class JournalEntry:
         )
 
 
-TRADER_PREFIX = "trader:"
-
-
-def trader_account(trader_id: str) -> str:
-    return f"{TRADER_PREFIX}{trader_id}"
-
-
-def trader_of(account: str) -> str | None:
-    """The trader id of a `trader:<id>` account, None for any other account."""
-    return account[len(TRADER_PREFIX) :] if account.startswith(TRADER_PREFIX) else None
-
-
 def fill_entry(
     *,
     entry_id: str,
@@ -92,7 +76,7 @@ def fill_entry(
 ) -> JournalEntry:
     """A trade with a venue: base against the venue's clearing, quote likewise, fee to the venue."""
     trader = trader_account(trader_id)
-    clearing = f"venue:{venue}:clearing"
+    clearing = venue_account(venue, VenueBook.CLEARING)
     base_units = to_minor(quantity)
     quote_units = to_minor(quantity * price)
     sign = 1 if buy else -1
@@ -106,7 +90,7 @@ def fill_entry(
     if fee_units:
         postings += [
             Posting(trader, fee_asset, -fee_units),
-            Posting(f"venue:{venue}:fees", fee_asset, fee_units),
+            Posting(venue_account(venue, VenueBook.FEES), fee_asset, fee_units),
         ]
     return JournalEntry(
         entry_id=entry_id,

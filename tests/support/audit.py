@@ -18,7 +18,7 @@ from backoffice.reports import reconciliation
 from infra.store import database, default_path
 from infra.store.api import run
 from ledger import journal
-from ledger.domain.entries import trader_account
+from ledger.domain.chart import trader_account
 from wiring.launch import restarts
 
 TERMINAL = {"filled", "canceled", "rejected", "expired"}

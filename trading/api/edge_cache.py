@@ -15,6 +15,8 @@ that each web worker counted on its own).
   cached past its expiry.
 - The throttle (kernel.edge.cache) counts requests per user in fixed windows: one INCR +
   EXPIRE round trip.
+- Failed token attempts per client address (trading.tokens.auth) are counted here too, so a
+  request reads that count and its token's principal in one MGET: two round trips a request.
 - The cache is an optimisation, never a dependency: if it does not answer, the token is read
   from the database and the request is let through the throttle.
 """
@@ -68,15 +70,43 @@ def _user(principal: dict[str, Any]) -> User:
     return user
 
 
-def user_for_token(key: str) -> User | None:
-    """The active user whose token is `key`, or None; from the cache when it is there."""
-    from trading.tokens.models import ApiToken, note_used
+def failures_key(address: str) -> str:
+    """The count of failed token attempts from one client address (trading.tokens.auth)."""
+    return prefixed("token-failures:" + address)
 
+
+def lookup(key: str, address: str) -> tuple[int, bytes | None]:
+    """(failed token attempts from `address` in its window, the cached principal of `key`):
+    one round trip; (0, None) when the cache does not answer."""
     try:
-        cached = store().get(_token_key(key))
+        failures, cached = store().mget([failures_key(address), _token_key(key)])
     except Exception as problem:  # noqa: BLE001 - the database still answers
         log.warning("edge cache: %s", problem)
-        cached = None
+        return 0, None
+    return int(failures or 0), cached
+
+
+def count_failure(address: str, window_s: int) -> None:
+    """One more failed token attempt from `address`; the count lives `window_s` from the first."""
+    try:
+        store().incr(failures_key(address), window_s)
+    except Exception as problem:  # noqa: BLE001 - never a 5xx because the cache is away
+        log.warning("edge cache: %s", problem)
+
+
+def forget_failures(address: str) -> None:
+    """Start `address`'s failed token attempts at zero again (tests)."""
+    try:
+        store().delete(failures_key(address))
+    except Exception as problem:  # noqa: BLE001
+        log.warning("edge cache: %s", problem)
+
+
+def user_for_token(key: str, cached: bytes | None = None) -> User | None:
+    """The active user whose token is `key`, or None; `cached` is its principal from `lookup`
+    (None: read the database, and cache what it says)."""
+    from trading.tokens.models import ApiToken, note_used
+
     if cached is not None:
         return _user(msgspec.json.decode(cached))
     token = ApiToken.objects.select_related("user").filter(key=key).first()

@@ -21,10 +21,11 @@ from kernel import codec
 from kernel.errors import InvalidField
 from kernel.money import display, from_minor
 from ledger import journal
+from ledger.domain.chart import ADJUSTMENTS
 from trading.services.reference import deposit, transfer
 
 REQUESTS = Subspace(("ledger", "adjustment"))
-COUNTER_ACCOUNT = "adjustments"
+COUNTER_ACCOUNT = ADJUSTMENTS
 PENDING, POSTED, REJECTED = "pending", "posted", "rejected"
 
 

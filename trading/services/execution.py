@@ -20,6 +20,7 @@ from contracts.registry import build
 from infra.store.api import Transaction
 from kernel.money import display
 from ledger import journal
+from ledger.domain.chart import fill_entry_id
 from ledger.domain.entries import fill_entry
 from trading import outbox as ob
 from trading.domain.errors import Refusal
@@ -98,7 +99,7 @@ def _book_fill(
     repo: Repository, box: ob.Outbox, order: Order, fill: Fill, base: str, quote: str, now: datetime
 ) -> None:
     entry = fill_entry(
-        entry_id=f"{fill.fill_id}:trade",
+        entry_id=fill_entry_id(fill.fill_id),
         trader_id=order.trader_id,
         order_id=order.order_id,
         venue=fill.venue,

@@ -13,7 +13,7 @@ from kernel.errors import InvalidField
 from kernel.ids import CLIENT_ORDER_ID_RULE, valid_client_order_id
 from kernel.money import display, normalized, parse_decimal
 from ledger import journal
-from ledger.domain.entries import trader_account
+from ledger.domain.chart import trader_account
 from trading.domain.errors import (
     ClientOrderIdConflict,
     InsufficientFunds,

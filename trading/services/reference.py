@@ -10,6 +10,7 @@ from infra.store.api import Transaction
 from kernel.errors import InvalidField
 from kernel.money import MINOR_UNIT, parse_decimal
 from ledger import journal
+from ledger.domain.chart import EXTERNAL_DEPOSITS
 from ledger.domain.entries import JournalEntry, transfer_entry
 from trading import outbox as ob
 from trading.domain.instruments import DEFAULT_INSTRUMENTS, DEFAULT_VENUES
@@ -112,7 +113,7 @@ def deposit(
     now: datetime,
     memo: str = "deposit",
     kind: str = "deposit",
-    counter_account: str = "external:deposits",
+    counter_account: str = EXTERNAL_DEPOSITS,
 ) -> bool:
     """Move money in (or out, when negative) for a trader; False if `entry_id` was posted before.
 

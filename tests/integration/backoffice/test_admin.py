@@ -16,6 +16,7 @@ from django.urls import reverse
 from backoffice import services
 from backoffice.audit import store as audit_store
 from backoffice.audit.models import AuditLog
+from backoffice.mirror import mirror_reference
 from backoffice.models import LedgerEntry, Order, Venue
 from backoffice.rebuild import read_models_rebuild
 from infra.store.api import Database, run
@@ -153,8 +154,9 @@ def test_only_users_in_the_trader_group_are_traders(seed, staff, finance, staff_
 
 
 def test_staff_halts_and_resumes_a_venue(seed, staff, staff_client):
+    mirror_reference()  # as the projector process does
     assert staff_client.get(reverse("admin:backoffice_venue_changelist")).status_code == 200
-    sim_a = Venue.objects.get(name="SIM-A")  # mirrored from the store when listed
+    sim_a = Venue.objects.get(name="SIM-A")
     assert action(staff_client, "venue", "halt_venues", sim_a.pk).status_code == 302
     assert run(seed.db, lambda tr: Repository(tr).venue("SIM-A")).halted
     assert Venue.objects.get(name="SIM-A").halted

@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from backoffice.finance import services as finance
+from backoffice.mirror import mirror_reference
 from backoffice.models import Order, Venue
 from backoffice.rebuild import read_models_rebuild
 from kernel import roles
@@ -58,7 +59,7 @@ def test_staff_actions_on_the_store_are_listed_under_recent_actions(seed: Seed, 
     user = seed.trader.user
     action(client, "trader", "halt_traders", user.pk)
     action(client, "trader", "resume_traders", user.pk)
-    client.get(reverse("admin:backoffice_venue_changelist"))  # mirrors the store's venues
+    mirror_reference()  # as the projector process does
     sim_a = Venue.objects.get(name="SIM-A")
     action(client, "venue", "halt_venues", sim_a.pk)
     form = adjustment_form(client, user)

@@ -17,18 +17,8 @@ from django.db import connections
 from prometheus_client import REGISTRY
 
 from backoffice import events as ev
+from backoffice import models as rm
 from backoffice import projector
-from backoffice.models import (
-    Balance,
-    DeadLetter,
-    Fill,
-    LedgerEntry,
-    Order,
-    Position,
-    Posting,
-    ProcessedMessage,
-    ProjectorState,
-)
 from backoffice.rebuild import read_models_rebuild
 from infra.bus import kafka
 from infra.bus.consume import consume
@@ -120,14 +110,14 @@ def read_models() -> dict[str, list[Any]]:
         return list(model.objects.order_by(order).values(*names))
 
     return {
-        "orders": rows(Order, "order_id", "id"),
-        "fills": rows(Fill, "fill_id", "id"),
-        "entries": rows(LedgerEntry, "entry_id", "id"),
+        "orders": rows(rm.Order, "order_id", "id"),
+        "fills": rows(rm.Fill, "fill_id", "id"),
+        "entries": rows(rm.LedgerEntry, "entry_id", "id"),
         "postings": sorted(
-            Posting.objects.values_list("entry__entry_id", "account", "asset", "amount_minor")
+            rm.Posting.objects.values_list("entry__entry_id", "account", "asset", "amount_minor")
         ),
-        "balances": rows(Balance, "account", "id"),
-        "positions": rows(Position, "trader_id", "id"),
+        "balances": rows(rm.Balance, "account", "id"),
+        "positions": rows(rm.Position, "trader_id", "id"),
     }
 
 
@@ -146,14 +136,14 @@ def test_the_events_project_the_seed_and_a_second_pass_changes_nothing(story, ka
     messages = published(story.db)
     assert projector.handle_messages(messages) == []
     first = read_models()
-    processed = ProcessedMessage.objects.count()
+    processed = rm.ProcessedMessage.objects.count()
     assert processed == len(messages)
 
     assert projector.handle_messages(messages) == []  # at least once: the same batch again
     assert read_models() == first
-    assert ProcessedMessage.objects.count() == processed
+    assert rm.ProcessedMessage.objects.count() == processed
 
-    order = Order.objects.get(order_id=story.order_id)
+    order = rm.Order.objects.get(order_id=story.order_id)
     assert (order.state, order.seq, order.filled_quantity) == ("filled", 6, 3)
     assert order.average_price == 9983
     assert [a["attempt_id"] for a in order.attempts] == ["EA-1", "EA-2"]
@@ -162,7 +152,7 @@ def test_the_events_project_the_seed_and_a_second_pass_changes_nothing(story, ka
         ("SIM-A", Decimal("1.2")),
         ("SIM-B", Decimal("1.8")),
     ]
-    position = Position.objects.get(trader_id=story.trader.trader_id, instrument="BTC-USD")
+    position = rm.Position.objects.get(trader_id=story.trader.trader_id, instrument="BTC-USD")
     store = run(story.db, lambda tr: Repository(tr).position(story.trader.trader_id, "BTC-USD"))
     assert (position.quantity, position.cost_basis, position.realized_pnl) == (
         store.quantity,
@@ -170,9 +160,9 @@ def test_the_events_project_the_seed_and_a_second_pass_changes_nothing(story, ka
         store.realized_pnl,
     )
     assert (position.quantity, position.realized_pnl) == (2, Decimal("-8"))  # sold 1 @ 9975
-    btc = Balance.objects.get(account=f"trader:{story.trader.trader_id}", asset="BTC")
+    btc = rm.Balance.objects.get(account=f"trader:{story.trader.trader_id}", asset="BTC")
     assert btc.amount_minor == minor("102")
-    state = ProjectorState.objects.get(name="projector")
+    state = rm.ProjectorState.objects.get(name="projector")
     assert state.messages_total == processed
 
 
@@ -195,18 +185,18 @@ def test_its_lag_is_the_age_of_the_newest_event_it_applied(seed, kafka_bootstrap
 def test_a_rebuild_from_the_store_equals_what_the_projector_built(story, kafka_bootstrap, capsys):
     projector.handle_messages(published(story.db))
     projected = read_models()
-    DeadLetter.objects.create(
+    rm.DeadLetter.objects.create(
         message_id="dlq:x/0/1",
         topic=ev.DLQ_TOPIC,
         partition=0,
         offset=1,
-        dead_lettered_at=Order.objects.first().updated_at,
+        dead_lettered_at=rm.Order.objects.first().updated_at,
     )
 
     call_command("rebuild_read_models")
     assert read_models() == projected
     assert "3 orders, 3 fills" in capsys.readouterr().out
-    assert DeadLetter.objects.count() == 1  # only ever on Kafka: a rebuild keeps them
+    assert rm.DeadLetter.objects.count() == 1  # only ever on Kafka: a rebuild keeps them
 
     # After a rebuild the projector catches up without counting anything twice.
     more = place(story.db, story.trader.trader_id, quantity="0.2", limit_price="9000")
@@ -215,14 +205,14 @@ def test_a_rebuild_from_the_store_equals_what_the_projector_built(story, kafka_b
     projector.handle_messages(messages)
     read_models_rebuild()
     assert read_models()["balances"] == projected["balances"]
-    assert Order.objects.filter(order_id=more).exists()
+    assert rm.Order.objects.filter(order_id=more).exists()
 
 
 def test_deltas_out_of_order_and_records_under_new_ids_change_nothing(story, kafka_bootstrap):
     messages = published(story.db)
     projector.handle_messages(list(reversed(messages)))  # an old seq never overwrites a new one
     backwards = read_models()
-    order = Order.objects.get(order_id=story.order_id)
+    order = rm.Order.objects.get(order_id=story.order_id)
     assert (order.seq, order.state) == (6, "filled")
 
     # The same records under new message ids (a replay by another publisher): no new effect.
@@ -242,7 +232,7 @@ def test_dead_lettered_reports_are_projected_once(seed, kafka_bootstrap):
     messages = read_landed(producer.landed)
     assert projector.handle_messages(messages) == []
     assert projector.handle_messages(messages) == []
-    letter = DeadLetter.objects.get()
+    letter = rm.DeadLetter.objects.get()
     assert (letter.source, letter.value, letter.key) == (source, "{not json", "O-x")
     assert letter.reason.startswith("unparseable report")
 
@@ -254,7 +244,7 @@ def test_what_it_cannot_read_is_refused_and_the_rest_is_applied(seed, kafka_boot
     assert [(m, reason.split(":")[0]) for m, reason in refused] == [
         (garbage, f"bad {messages[0].topic()} message")
     ]
-    assert Order.objects.filter(order_id=seed.order_id, seq=6).exists()
+    assert rm.Order.objects.filter(order_id=seed.order_id, seq=6).exists()
 
 
 def test_a_message_the_read_models_cannot_hold_is_refused_alone(seed, kafka_bootstrap):
@@ -268,8 +258,8 @@ def test_a_message_the_read_models_cannot_hold_is_refused_alone(seed, kafka_boot
     refused = projector.handle_messages([*messages, too_long])
     assert [m for m, _ in refused] == [too_long]
     assert refused[0][1].startswith("cannot be stored")
-    assert Order.objects.get(order_id=seed.order_id).seq == 6
-    assert not ProcessedMessage.objects.filter(message_id="too-long").exists()
+    assert rm.Order.objects.get(order_id=seed.order_id).seq == 6
+    assert not rm.ProcessedMessage.objects.filter(message_id="too-long").exists()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -291,18 +281,20 @@ def test_the_registered_projector_runs_on_kafka(story, kafka_bootstrap, tmp_path
     worker.start()
     try:
         eventually(
-            lambda: Order.objects.filter(order_id=story.order_id, seq=6).exists(),
+            lambda: rm.Order.objects.filter(order_id=story.order_id, seq=6).exists(),
             what="the seed's order projected at seq 6",
         )
         eventually(
-            lambda: Position.objects.filter(trader_id=story.trader.trader_id, quantity=2).exists(),
+            lambda: rm.Position.objects.filter(
+                trader_id=story.trader.trader_id, quantity=2
+            ).exists(),
             what="the position projected",
         )
     finally:
         stop.set()
         worker.join(30)
     assert not worker.is_alive()
-    assert ProjectorState.objects.get(name="projector").messages_total > 0
+    assert rm.ProjectorState.objects.get(name="projector").messages_total > 0
 
 
 class _Renamed:

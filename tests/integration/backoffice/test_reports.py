@@ -12,6 +12,7 @@ from django.urls import reverse
 from backoffice import reports
 from backoffice.models import Balance, Order
 from backoffice.rebuild import read_models_rebuild
+from backoffice.report_views import POSITIONS_HEADER
 from infra.store.api import run
 from kernel import codec
 from ledger import journal
@@ -79,16 +80,7 @@ def test_positions_with_realized_and_unrealized_pnl(projected, staff_client):
     assert '<td class="num average-cost">9,983</td>' in page
     table = rows(staff_client.get("/reports/positions.csv"))
     assert table == [
-        [
-            "trader_id",
-            "trader_name",
-            "instrument",
-            "quantity",
-            "average_cost",
-            "realized_pnl",
-            "mark_price",
-            "unrealized_pnl",
-        ],
+        POSITIONS_HEADER,
         [
             projected.trader.trader_id,
             projected.trader.user.username,

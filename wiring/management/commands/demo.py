@@ -155,10 +155,11 @@ class Command(BaseCommand):
         from infra.store import database
         from infra.store.api import run
         from ledger import journal
+        from ledger.domain.chart import fill_entry_id
 
         fills = api.get("/api/v1/fills", params={"order_id": order_id}).json()["results"]
         for fill in sorted(fills, key=lambda f: f["fill_id"]):
-            entry_id = f"{fill['fill_id']}:trade"
+            entry_id = fill_entry_id(fill["fill_id"])
             entry = run(database(), partial(journal.get_entry, entry_id=entry_id))
             booked = "not in the ledger" if entry is None else f"ledger entry {entry.entry_id}"
             qty, price = _num(fill["quantity"]), _num(fill["price"])

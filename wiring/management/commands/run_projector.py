@@ -1,8 +1,12 @@
-"""python manage.py run_projector: the back-office projector (same as `run_consumer projector`)."""
+"""python manage.py run_projector: the back-office projector (`run_consumer projector`), and
+the mirror of reference data and quarantines beside it in a thread (backoffice/mirror.py)."""
+
+import threading
 
 from django.core.management.base import CommandParser
 from prometheus_client import start_http_server
 
+from backoffice.mirror import mirror_forever
 from wiring.management.commands.run_consumer import Command as RunConsumer
 
 
@@ -21,4 +25,8 @@ class Command(RunConsumer):
         port = options.get("metrics_port")
         if isinstance(port, int) and port:
             start_http_server(port, addr="127.0.0.1")
+        # A daemon: it ends with the process, and a round cut short is done again at start.
+        threading.Thread(
+            target=mirror_forever, args=(threading.Event(),), name="mirror", daemon=True
+        ).start()
         super().handle(*args, name="projector")
