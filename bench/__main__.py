@@ -95,11 +95,11 @@ def main() -> int:
                 raise
             continue
         lines += module.section()
-    from bench import profiles
+    from bench import profile_report
     from bench.e2e import RESULTS
 
-    lines += profiles.goals()
-    lines += profiles.section(RESULTS.get("cross", {}))
+    lines += profile_report.goals()
+    lines += profile_report.section(RESULTS.get("cross", {}))
     chart = _chart(REPORT.parent / "latency.png")
     if chart:
         lines += [f"![latency percentiles]({chart.name})", ""]

@@ -5,8 +5,6 @@ all of them. Each server's CPU per request is read from its processes (psutil)."
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,6 +15,7 @@ from typing import Any
 from bench.procs import cpu_seconds, loadgen, measured
 from infra.bus.local_broker import free_port
 from tests.support.platform import RunningPlatform, eventually
+from tests.support.processes import stop
 from wiring.web_server import web_argv
 
 BIN = Path(sys.executable).parent
@@ -72,12 +71,7 @@ def _server(argv: list[str], port: int, env: dict[str, str], log: Path) -> Itera
         eventually(lambda: process.poll() is not None or up(), 60, 0.2, "a web server")
         yield process.pid
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop(process, group=True)
 
 
 def _one(port: int, server_pid: int, token: str, order_id: str) -> dict[str, Any]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,8 @@ from confluent_kafka import Producer
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from infra.bus.local_broker import free_port
+from tests.support.processes import listening, manage, stop
 from wiring.web_server import web_argv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -205,25 +206,6 @@ class KafkaDeltas:
 # --- run_local: everything the bench needs, on free ports, in a temporary directory ---
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _manage(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    return done.stdout
-
-
 @contextmanager
 def _process(args: list[str], env: dict[str, str], log: Path) -> Iterator[None]:
     with open(log, "wb") as out:
@@ -233,20 +215,7 @@ def _process(args: list[str], env: dict[str, str], log: Path) -> Iterator[None]:
     try:
         yield
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
-
-
-def _listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
+        stop(process)
 
 
 def run_local(clients: int = 1000, **options: Any) -> dict[str, Any]:
@@ -254,7 +223,7 @@ def run_local(clients: int = 1000, **options: Any) -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory(prefix="ws-bench-") as folder:
         var = Path(folder)
-        kafka_port, web_port = _free_port(), _free_port()
+        kafka_port, web_port = free_port(), free_port()
         bootstrap = f"127.0.0.1:{kafka_port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
         env.update(
@@ -263,14 +232,15 @@ def run_local(clients: int = 1000, **options: Any) -> dict[str, Any]:
             VAR_DIR=str(var),
             KAFKA_BOOTSTRAP_SERVERS=bootstrap,
         )
-        _manage(env, "migrate", "--noinput")
-        token, trader_id = _manage(env, "shell", "-c", _CREATE_TRADER).split()[-2:]
+        manage("migrate", "--noinput", env=env, check=True)
+        created = manage("shell", "-c", _CREATE_TRADER, env=env, check=True).stdout
+        token, trader_id = created.split()[-2:]
         with open(var / "broker.log", "wb") as broker_log:
             broker = local_broker.start(kafka_port, log=broker_log)
             try:
                 server = web_argv("127.0.0.1", web_port)  # the web tier `make run` serves
                 with _process(server, env, var / "web.log"):
-                    if not _wait(lambda: _listening(web_port), PHASE_TIMEOUT_S):
+                    if not _wait(lambda: listening(web_port), PHASE_TIMEOUT_S):
                         raise RuntimeError((var / "web.log").read_text()[-2000:])
                     url = f"ws://127.0.0.1:{web_port}/ws/v1/stream"
                     deltas = KafkaDeltas(bootstrap, trader_id)

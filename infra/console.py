@@ -12,9 +12,20 @@ import logging
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Protocol, TextIO, TypeVar
 
 # How a part is named on the console (anything else: its own name).
+
+
+class _Announced(Protocol):
+    """A part of the platform as the supervisor starts it (infra.supervisor.Part)."""
+
+    name: str
+    ready: Callable[..., bool] | None
+
+
+P = TypeVar("P", bound=_Announced)
+
 TITLES = {
     "kafka": "kafka (local broker)",
     "simulator": "the venue simulator",
@@ -52,7 +63,7 @@ def title(name: str) -> str:
     return TITLES.get(name, name)
 
 
-def announce(parts: list[Any], out: TextIO | None = None) -> list[Any]:
+def announce(parts: list[P], out: TextIO | None = None) -> list[P]:
     """Print "starting <part>..." as each part starts, by wrapping the parts' ready checks.
 
     A part without a ready check is announced with the next part that has one.
@@ -67,7 +78,9 @@ def announce(parts: list[Any], out: TextIO | None = None) -> list[Any]:
     return parts
 
 
-def _announcing(ready: Callable[..., bool], names: list[str], out: TextIO | None) -> Any:
+def _announcing(
+    ready: Callable[..., bool], names: list[str], out: TextIO | None
+) -> Callable[..., bool]:
     said = False
 
     def check(*args: object) -> bool:  # any signature the supervisor calls ready with

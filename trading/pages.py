@@ -7,11 +7,14 @@ and makes sure the CSRF cookie is set for the page's POSTs.
 
 from __future__ import annotations
 
+from typing import get_args
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
+from contracts.trading import OrderState
 from infra.store import database
 from infra.store.api import Transaction, run
 from kernel import roles
@@ -20,16 +23,7 @@ from trading.repository import Repository
 API_ROOT = "/api/v1"
 STREAM_PATH = "/ws/v1/stream"
 # The contract's order states, for the blotter's filter.
-ORDER_STATES = (
-    "new",
-    "working",
-    "partially_filled",
-    "filled",
-    "cancel_pending",
-    "canceled",
-    "rejected",
-    "expired",
-)
+ORDER_STATES: tuple[str, ...] = get_args(OrderState)
 
 
 def venue_names(tr: Transaction) -> list[str]:

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from celery import Celery
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 from infra.bus import kafka
@@ -90,7 +91,7 @@ class KafkaEventSink:
 class CeleryCommandSink:
     """A command becomes a task on queue venue.<VENUE>; the task id is the message id."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Celery) -> None:
         self.app = app
 
     def __call__(self, messages: Sequence[OutboxMessage]) -> None:

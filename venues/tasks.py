@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TypeVar
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from contracts import registry
 from contracts.envelope import Refused
@@ -36,23 +36,29 @@ log = logging.getLogger(__name__)
 CANCEL_RETRIES = 60
 
 
+C = TypeVar("C", PlaceAttemptV1, CancelAttemptV1)
+
+
 class _Refused(Exception):
     """The command is not what its contract says: it is refused, never retried."""
 
 
-def _command(topic: str, envelope: str) -> Any:
+def _command(topic: str, envelope: str, kind: type[C]) -> C:
     """The command's payload struct (contracts/venue.py), decoded and validated."""
     try:
-        return registry.decode(topic, envelope).payload
+        payload = registry.decode(topic, envelope).payload
     except Refused as error:
         log.error("refused a command: %s", error)
         raise _Refused(str(error)) from None
+    if not isinstance(payload, kind):  # the registry's struct of `topic` is `kind`
+        raise _Refused(f"{topic} carries {type(payload).__name__}, not {kind.__name__}")
+    return payload
 
 
 @shared_task(name="venues.place_attempt", acks_late=True)
 def place_attempt(envelope: str) -> str:
     try:
-        command: PlaceAttemptV1 = _command(PLACE, envelope)
+        command = _command(PLACE, envelope, PlaceAttemptV1)
     except _Refused as error:
         return f"refused: {error}"
     now = datetime.now(UTC)
@@ -73,9 +79,9 @@ def place_attempt(envelope: str) -> str:
 
 
 @shared_task(name="venues.cancel_attempt", bind=True, acks_late=True, max_retries=CANCEL_RETRIES)
-def cancel_attempt(self: Any, envelope: str) -> str:
+def cancel_attempt(self: Task[[str], str], envelope: str) -> str:
     try:
-        command: CancelAttemptV1 = _command(CANCEL, envelope)
+        command = _command(CANCEL, envelope, CancelAttemptV1)
     except _Refused as error:
         return f"refused: {error}"
     attempt = run(database(), lambda tr: live_attempt(tr, command.order_id, command.attempt_id))

@@ -6,6 +6,9 @@ import os
 from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wiring.settings")
+# As the other parts: Django's checks ran once per start of the platform (run_platform, the
+# migrate job), not again in each worker (0.5 CPU-s each: they import every view).
+os.environ.setdefault("CELERY_SKIP_CHECKS", "1")
 
 app = Celery("backoffice")
 app.config_from_object("django.conf:settings", namespace="CELERY")

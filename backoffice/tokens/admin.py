@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib import admin, messages
@@ -14,13 +15,17 @@ from backoffice.permissions import can_operate
 from trading.tokens import models
 
 
-def _state(token: models.ApiToken) -> dict[str, Any]:
+def _state(token: models.ApiToken) -> dict[str, str | None]:
     revoked = token.revoked_at.isoformat() if token.revoked_at else None
     return {"user": token.user.username, "prefix": token.prefix, "revoked_at": revoked}
 
 
 def _audit(
-    request: HttpRequest, action: str, token: models.ApiToken, before: Any, after: Any
+    request: HttpRequest,
+    action: str,
+    token: models.ApiToken,
+    before: Mapping[str, object],
+    after: Mapping[str, object],
 ) -> None:
     record(
         user=request.user, action=action, target=f"api-token:{token.pk}", before=before, after=after
@@ -58,7 +63,9 @@ class ApiTokenAdmin(admin.ModelAdmin[models.ApiToken]):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False  # revoked tokens stay, for the record
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: models.ApiToken, form: Any, change: bool
+    ) -> None:  # `form`: the admin's form class, untyped in the stubs
         issued = models.issue(obj.user, obj.name, obj.expires_at)
         obj.pk, obj.key, obj.created_at = issued.pk, issued.key, issued.created_at
         _audit(request, "api-token.issue", issued, {}, _state(issued))

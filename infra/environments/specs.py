@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from importlib import resources
+
+import msgspec
 
 DAYS_PER_MONTH = 30  # the seed's monthly column is 30 x the daily one ($38/day -> $1.14k)
 
@@ -80,71 +83,37 @@ class EnvironmentSpec:
         return self.daily_cost.monthly_total
 
 
-def _usd(compute: int, data: int, network: int, observability: int) -> DailyCost:
-    return DailyCost(Decimal(compute), Decimal(data), Decimal(network), Decimal(observability))
+class _EnvironmentRow(msgspec.Struct, frozen=True):
+    """One [[environment]] of seed.toml; its daily cost in the seed table's category order."""
+
+    name: str
+    slug: str
+    tag: str
+    meta: str
+    services: tuple[str, ...]
+    lanes: tuple[str, ...]
+    daily_cost: tuple[int, int, int, int]
+
+    def spec(self) -> EnvironmentSpec:
+        compute, data, network, observability = (Decimal(usd) for usd in self.daily_cost)
+        cost = DailyCost(compute, data, network, observability)
+        return EnvironmentSpec(
+            self.name, self.slug, self.tag, self.meta, self.services, self.lanes, cost
+        )
 
 
-ENVIRONMENTS: tuple[EnvironmentSpec, ...] = (
-    EnvironmentSpec(
-        name="Test",
-        slug="test",
-        tag="Low Risk",
-        meta="Smaller footprint · short-lived data",
-        services=("2x t3.medium", "RDS micro", "S3 + CDN", "Basic logs"),
-        lanes=("1 AZ", "No DR", "Ephemeral data"),
-        daily_cost=_usd(14, 9, 5, 10),
-    ),
-    EnvironmentSpec(
-        name="Dev",
-        slug="dev",
-        tag="Shared",
-        meta="Shared services · CI-heavy",
-        services=("4x t3.large", "RDS small", "Redis cache", "Logs + metrics"),
-        lanes=("2 AZ", "Nightly snapshots", "Shared tooling"),
-        daily_cost=_usd(28, 18, 8, 20),
-    ),
-    EnvironmentSpec(
-        name="Staging",
-        slug="staging",
-        tag="Prod-like",
-        meta="Prod-like · full monitoring",
-        services=("8x m5.large", "RDS multi-AZ", "Kafka cluster", "Full tracing"),
-        lanes=("2 AZ", "Prod parity", "Full tracing"),
-        daily_cost=_usd(62, 42, 18, 34),
-    ),
-    EnvironmentSpec(
-        name="Prod",
-        slug="prod",
-        tag="Critical",
-        meta="High availability · multi-AZ",
-        services=("24x m6i.xlarge", "Aurora multi-AZ", "Private link", "24/7 on-call"),
-        lanes=("3 AZ", "DR ready", "24/7 on-call"),
-        daily_cost=_usd(180, 120, 60, 60),
-    ),
+class _Seed(msgspec.Struct, frozen=True):
+    environment: tuple[_EnvironmentRow, ...]
+    layer: tuple[StackLayer, ...]
+
+
+# The figures are data (seed.toml), read and checked once at import: integers, so Decimal
+# stays exact.
+_SEED = msgspec.toml.decode(
+    resources.files(__package__).joinpath("seed.toml").read_bytes(), type=_Seed
 )
-
-STACK: tuple[StackLayer, ...] = (
-    StackLayer(
-        name="Network",
-        description="VPC, subnets, routing, ingress control",
-        parts=("VPC + CIDR", "Private subnets", "NAT + egress", "WAF rules"),
-    ),
-    StackLayer(
-        name="Compute",
-        description="Autoscaling apps, containers, background jobs",
-        parts=("ASG + ALB", "ECS services", "Batch workers", "Spot strategy"),
-    ),
-    StackLayer(
-        name="Data",
-        description="Managed storage, cache, and streaming",
-        parts=("Aurora / RDS", "Redis", "S3 + CDN", "Kafka / MSK"),
-    ),
-    StackLayer(
-        name="Observability",
-        description="Metrics, traces, alerting, dashboards",
-        parts=("Prom + Grafana", "Trace sampling", "SLO alerts", "Log pipelines"),
-    ),
-)
+ENVIRONMENTS: tuple[EnvironmentSpec, ...] = tuple(row.spec() for row in _SEED.environment)
+STACK: tuple[StackLayer, ...] = _SEED.layer
 
 
 def by_name(name: str) -> EnvironmentSpec | None:

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-from tests.support.platform import eventually, pid_alive, start_platform
+from tests.support.platform import SEED_ORDER, eventually, pid_alive, start_platform
 
 pytestmark = pytest.mark.slow
 
@@ -41,15 +41,7 @@ def test_make_run_serves_the_seed_scenario_and_stops_cleanly(tmp_path):
         with ws:
             ws.send(json.dumps({"action": "subscribe", "orders": "*"}))
             assert json.loads(ws.recv(timeout=10)) == {"type": "subscribed"}
-            answer = api.post(
-                "/api/v1/orders",
-                json={
-                    "instrument": "BTC-USD",
-                    "side": "buy",
-                    "quantity": "3.0",
-                    "limit_price": "10000",
-                },
-            )
+            answer = api.post("/api/v1/orders", json=SEED_ORDER)
             assert answer.status_code == 201, answer.text
             order = answer.json()
             assert order["seq"] == 1

@@ -5,8 +5,8 @@ to the platform's own var dir), with bash, through `make`; the only change to wh
 says is the platform's port (the test's platform runs on a free one, not 8000).
 """
 
-import hashlib
 import json
+import os
 import re
 import subprocess
 from decimal import Decimal
@@ -39,8 +39,11 @@ def workspace(tmp_path, var_dir):
     (here / "var").symlink_to(var_dir)
     # The tests run inside this very .venv, so it holds what `make install` would put there;
     # the stamp says so (as `make install-dev` leaves it), and make never installs from here.
-    digest = hashlib.sha1((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:12]  # noqa: S324
-    (ROOT / ".venv" / f".installed-run-{digest}").touch()
+    clean = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MAKELEVEL", "MFLAGS"}}
+    stamp = subprocess.run(
+        ["make", "-s", "run-stamp"], cwd=ROOT, env=clean, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    (ROOT / stamp).touch()
     return here
 
 

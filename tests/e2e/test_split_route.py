@@ -10,7 +10,7 @@ import pytest
 from infra.store import open_database
 from infra.store.api import run
 from ledger import journal
-from tests.support.platform import eventually
+from tests.support.platform import SEED_ORDER, eventually
 from trading.repository import Repository
 from trading.services.working import MIN_FILL_RATIO_ATTEMPTS
 
@@ -110,16 +110,7 @@ def test_a_split_order_fills_across_sim_a_and_sim_b_with_ledger_and_position_exa
     history = in_store(
         platform, lambda tr: Repository(tr).venue_fills("BTC-USD", datetime.now(UTC))
     )
-    answer = api.post(
-        "/api/v1/orders",
-        json={
-            "instrument": "BTC-USD",
-            "side": "buy",
-            "quantity": "3.0",
-            "limit_price": "10000",
-            "strategy": "split",
-        },
-    )
+    answer = api.post("/api/v1/orders", json={**SEED_ORDER, "strategy": "split"})
     assert answer.status_code == 201, answer.text
     placed = answer.json()
     assert placed["strategy"] == "split"

@@ -17,6 +17,8 @@ from typing import TypeVar
 from infra.bus.local_broker import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
+# The seed scenario's order: buy 3 BTC-USD at 10,000 at the most.
+SEED_ORDER = {"instrument": "BTC-USD", "side": "buy", "quantity": "3.0", "limit_price": "10000"}
 T = TypeVar("T")
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 import msgspec
 
 from contracts import registry
+from contracts.values import time_text
 from contracts.venue import EXECUTION_REPORT, ExecutionReportV1
 from trading.domain.reports import ExecType, ExecutionReport
 
@@ -57,23 +58,10 @@ def report(
 def contract_report(report: ExecutionReport, **changes: object) -> ExecutionReportV1:
     """The domain's report as its contract carries it (contracts/venue.py), with `changes`
     (any field, also one that breaks the domain's rules: the contract takes what venues say)."""
-    payload = ExecutionReportV1(
-        venue=report.venue,
-        exec_id=report.exec_id,
-        order_id=report.order_id,
-        attempt_id=report.attempt_id,
-        exec_type=report.exec_type.value,
-        cum_quantity=str(report.cum_quantity),
-        leaves_quantity=str(report.leaves_quantity),
-        last_quantity=str(report.last_quantity),
-        last_price=str(report.last_price),
-        fee=str(report.fee),
-        fee_asset=report.fee_asset,
-        venue_fill_id=report.venue_fill_id,
-        reason=report.reason,
-        transact_time=None if report.transact_time is None else report.transact_time.isoformat(),
-        raw=report.raw,
-    )
+    fields = msgspec.to_builtins(report)  # exact decimals as text
+    del fields["message_id"]  # the envelope's, not the payload's
+    fields["transact_time"] = report.transact_time and time_text(report.transact_time)
+    payload = registry.build(ExecutionReportV1, fields)
     return msgspec.structs.replace(payload, **changes)
 
 

@@ -21,7 +21,8 @@ from rest_framework import serializers
 from kernel.edge.views import Wire, field_errors_schema
 from kernel.ids import CLIENT_ORDER_ID_PATTERN, CLIENT_ORDER_ID_RULE, valid_client_order_id
 from kernel.money import display, within_bounds
-from trading.domain.orders import AttemptState, OrderState, RoutingStrategy
+from trading.domain.lifecycle import AttemptState, OrderState
+from trading.domain.orders import RoutingStrategy
 
 DECIMAL_PATTERN = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
 _DECIMAL = re.compile(DECIMAL_PATTERN.strip("^$"))

@@ -1,4 +1,4 @@
-"""The synthetic order and its attempts: explicit transition tables, changed only through methods.
+"""The synthetic order and its attempts, changed only through methods (tables: lifecycle.py).
 
 A synthetic order is worked through child attempts EA-1, EA-2, ... each sent to one venue:
 by the default strategy one at a time, whole to the best venue; by the split strategy several
@@ -12,9 +12,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import TypeVar
 
 from trading.domain.errors import IllegalTransition, Refusal
+from trading.domain.lifecycle import (
+    ATTEMPT_TABLE,
+    END_EVENT,
+    ENDED_ATTEMPT_STATES,
+    ENDED_ORDER_STATES,
+    ORDER_TABLE,
+    AttemptEvent,
+    AttemptState,
+    OrderEvent,
+    OrderState,
+    next_state,
+)
 from trading.domain.reports import ExecType, ExecutionReport
 
 
@@ -37,109 +48,6 @@ class TimeInForce(StrEnum):
 class RoutingStrategy(StrEnum):
     BEST = "best"  # the seed's route: each attempt whole to the best top of book
     SPLIT = "split"  # spread across venues by depth, fees and fill ratio (venues/routing_split)
-
-
-class OrderState(StrEnum):
-    NEW = "new"
-    WORKING = "working"
-    PARTIALLY_FILLED = "partially_filled"
-    FILLED = "filled"
-    CANCEL_PENDING = "cancel_pending"
-    CANCELED = "canceled"
-    REJECTED = "rejected"
-    EXPIRED = "expired"
-
-
-class AttemptState(StrEnum):
-    PENDING = "pending"
-    WORKING = "working"
-    FILLED = "filled"
-    EXPIRED = "expired"
-    CANCELED = "canceled"
-    REJECTED = "rejected"
-
-
-ENDED_ORDER_STATES = frozenset(
-    {OrderState.FILLED, OrderState.CANCELED, OrderState.REJECTED, OrderState.EXPIRED}
-)
-ENDED_ATTEMPT_STATES = frozenset(
-    {AttemptState.FILLED, AttemptState.EXPIRED, AttemptState.CANCELED, AttemptState.REJECTED}
-)
-OPEN = (OrderState.NEW, OrderState.WORKING, OrderState.PARTIALLY_FILLED)
-
-
-class OrderEvent(StrEnum):
-    """What can happen to an order; `_ORDER_TABLE` says where each event takes it."""
-
-    WORKING = "working"  # a venue acknowledged an attempt, or the order rests at the platform
-    PARTIAL_FILL = "partial_fill"
-    COMPLETE_FILL = "complete_fill"
-    CANCEL_REQUESTED = "cancel_requested"
-    CANCELED = "canceled"
-    EXPIRED = "expired"
-    REJECTED = "rejected"
-
-
-class AttemptEvent(StrEnum):
-    """What a venue can say about an attempt; `_ATTEMPT_TABLE` says where it takes it."""
-
-    ACKNOWLEDGED = "acknowledged"
-    PARTIAL_FILL = "partial_fill"
-    COMPLETE_FILL = "complete_fill"
-    EXPIRED = "expired"
-    CANCELED = "canceled"
-    REJECTED = "rejected"
-
-
-# (state, event) -> state: the only way an order's state changes. Anything not listed is a bug
-# and raises IllegalTransition.
-_ORDER_TABLE: dict[tuple[OrderState, OrderEvent], OrderState] = {
-    **{(s, OrderEvent.WORKING): OrderState.WORKING for s in (OrderState.NEW, OrderState.WORKING)},
-    **{(s, OrderEvent.PARTIAL_FILL): OrderState.PARTIALLY_FILLED for s in OPEN},
-    **{(s, OrderEvent.COMPLETE_FILL): OrderState.FILLED for s in OPEN},
-    **{(s, OrderEvent.CANCEL_REQUESTED): OrderState.CANCEL_PENDING for s in OPEN},
-    # A resting order with nothing at a venue cancels at once.
-    **{(s, OrderEvent.CANCELED): OrderState.CANCELED for s in (*OPEN, OrderState.CANCEL_PENDING)},
-    **{(s, OrderEvent.EXPIRED): OrderState.EXPIRED for s in OPEN},
-    # Rejected only while nothing has filled (new or working never hold a fill) ...
-    **{(s, OrderEvent.REJECTED): OrderState.REJECTED for s in (OrderState.NEW, OrderState.WORKING)},
-    # ... with fills, a venue refusing the next attempt cannot undo them: it expires with them.
-    (OrderState.PARTIALLY_FILLED, OrderEvent.REJECTED): OrderState.EXPIRED,
-    # A fill can arrive after the cancel was sent: the venue filled before it saw the cancel.
-    (OrderState.CANCEL_PENDING, OrderEvent.PARTIAL_FILL): OrderState.CANCEL_PENDING,
-    (OrderState.CANCEL_PENDING, OrderEvent.COMPLETE_FILL): OrderState.FILLED,
-    # A cancel racing the last attempt's expiry: the order ends canceled either way.
-    (OrderState.CANCEL_PENDING, OrderEvent.EXPIRED): OrderState.CANCELED,
-    (OrderState.CANCEL_PENDING, OrderEvent.REJECTED): OrderState.CANCELED,
-}
-
-_LIVE_ATTEMPT = (AttemptState.PENDING, AttemptState.WORKING)
-_ATTEMPT_TABLE: dict[tuple[AttemptState, AttemptEvent], AttemptState] = {
-    (AttemptState.PENDING, AttemptEvent.ACKNOWLEDGED): AttemptState.WORKING,
-    # A fill proves the venue accepted the attempt: its ack may come later, or never.
-    **{(s, AttemptEvent.PARTIAL_FILL): AttemptState.WORKING for s in _LIVE_ATTEMPT},
-    **{(s, AttemptEvent.COMPLETE_FILL): AttemptState.FILLED for s in _LIVE_ATTEMPT},
-    **{(s, AttemptEvent.EXPIRED): AttemptState.EXPIRED for s in _LIVE_ATTEMPT},
-    **{(s, AttemptEvent.CANCELED): AttemptState.CANCELED for s in _LIVE_ATTEMPT},
-    **{(s, AttemptEvent.REJECTED): AttemptState.REJECTED for s in _LIVE_ATTEMPT},
-}
-
-# The venue's end of an attempt, as the attempt's event.
-_END_EVENT = {
-    ExecType.EXPIRED: AttemptEvent.EXPIRED,
-    ExecType.CANCELED: AttemptEvent.CANCELED,
-    ExecType.REJECTED: AttemptEvent.REJECTED,
-}
-
-
-def order_transitions() -> dict[tuple[OrderState, OrderEvent], OrderState]:
-    """A copy of the order's transition table (for documentation and tests)."""
-    return dict(_ORDER_TABLE)
-
-
-def attempt_transitions() -> dict[tuple[AttemptState, AttemptEvent], AttemptState]:
-    """A copy of the attempt's transition table (for documentation and tests)."""
-    return dict(_ATTEMPT_TABLE)
 
 
 @dataclass
@@ -166,8 +74,8 @@ class Attempt:
 
     def apply(self, event: AttemptEvent) -> None:
         """Move by the attempt's table; a move it does not list raises IllegalTransition."""
-        self.state = _next(
-            _ATTEMPT_TABLE, self.state, event, AttemptEvent, f"attempt {self.attempt_id}"
+        self.state = next_state(
+            ATTEMPT_TABLE, self.state, event, AttemptEvent, f"attempt {self.attempt_id}"
         )
 
 
@@ -256,7 +164,9 @@ class Order:
     # --- changing --------------------------------------------------------------------------
     def apply(self, event: OrderEvent) -> None:
         """Move by the order's table; a move it does not list raises IllegalTransition."""
-        self.state = _next(_ORDER_TABLE, self.state, event, OrderEvent, f"order {self.order_id}")
+        self.state = next_state(
+            ORDER_TABLE, self.state, event, OrderEvent, f"order {self.order_id}"
+        )
 
     def touch(self, now: datetime) -> None:
         """Record one delta: seq + 1."""
@@ -395,24 +305,12 @@ class Order:
         return ReportOutcome(changed=True, attempt_ended=self._close(attempt))
 
     def _close(self, attempt: Attempt) -> bool:
-        if attempt.final_exec_type not in _END_EVENT:
+        if attempt.final_exec_type not in END_EVENT:
             raise IllegalTransition(
                 f"attempt {attempt.attempt_id}", attempt.state, str(attempt.final_exec_type)
             )
-        attempt.apply(_END_EVENT[attempt.final_exec_type])
+        attempt.apply(END_EVENT[attempt.final_exec_type])
         return True
-
-
-S = TypeVar("S", OrderState, AttemptState)
-E = TypeVar("E", OrderEvent, AttemptEvent)
-
-
-def _next(table: dict[tuple[S, E], S], state: S, event: E, kind: type[E], entity: str) -> S:
-    """The table's next state; a string event is taken as the event it names."""
-    try:
-        return table[(state, kind(event))]
-    except (KeyError, ValueError):
-        raise IllegalTransition(entity, state.value, str(event)) from None
 
 
 def _within(side: Side, price: Decimal, limit: Decimal) -> bool:

@@ -198,10 +198,8 @@ def _check_notional(order: ProposedOrder, limits: Limits) -> None:
 
 def _check_open_notional(order: ProposedOrder, limits: Limits, exposure: Exposure) -> None:
     cap = limits.max_open_notional
-    if cap is None:
-        return
     total = exposure.open_notional + order.quantity * order.price
-    if total > cap:
+    if cap is not None and total > cap:
         raise _refuse(
             "max_open_notional",
             f"open orders would reach {_money(total)} {order.quote} (now "

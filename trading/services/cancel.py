@@ -7,7 +7,8 @@ from datetime import datetime
 
 from infra.store.api import Transaction
 from kernel.errors import TradingError
-from trading.domain.orders import Order, OrderState
+from trading.domain.lifecycle import OrderState
+from trading.domain.orders import Order
 from trading.services.working import cancel_command
 from trading.uow import UnitOfWork, joined
 

@@ -21,7 +21,7 @@ from infra.store.api import Transaction
 from kernel.money import display
 from ledger import journal
 from ledger.domain.chart import fill_entry_id
-from ledger.domain.entries import fill_entry
+from ledger.domain.entries import JournalEntry, fill_entry
 from trading import outbox as ob
 from trading.domain.errors import Refusal
 from trading.domain.orders import Fill, Order, Side
@@ -139,7 +139,7 @@ def _book_fill(
     )
 
 
-def entry_payload(entry: Any) -> EntryV1:
+def entry_payload(entry: JournalEntry) -> EntryV1:
     """A journal entry as evt.ledger.entry.v1 carries it (amounts in minor units and decimals)."""
     return build(
         EntryV1,

@@ -43,9 +43,7 @@ def ensure_trader(tr: Transaction, trader_id: str, name: str) -> Trader:
 
 def set_trader_halted(tr: Transaction, trader_id: str, halted: bool) -> Trader:
     repo = Repository(tr)
-    trader = repo.trader(trader_id)
-    if trader is None:
-        raise InvalidField("unknown trader", field="trader_id")
+    trader = _known_trader(repo, trader_id)
     updated = replace(trader, halted=halted)
     repo.save_trader(updated)
     return updated
@@ -54,13 +52,18 @@ def set_trader_halted(tr: Transaction, trader_id: str, halted: bool) -> Trader:
 def set_trader_strategy(tr: Transaction, trader_id: str, strategy: object) -> Trader:
     """The routing strategy of the trader's orders that name none ("best" or "split")."""
     repo = Repository(tr)
-    trader = repo.trader(trader_id)
-    if trader is None:
-        raise InvalidField("unknown trader", field="trader_id")
+    trader = _known_trader(repo, trader_id)
     updated = replace(trader, strategy=parse_strategy(strategy))
     if updated != trader:
         repo.save_trader(updated)
     return updated
+
+
+def _known_trader(repo: Repository, trader_id: str) -> Trader:
+    trader = repo.trader(trader_id)
+    if trader is None:
+        raise InvalidField("unknown trader", field="trader_id")
+    return trader
 
 
 def parse_strategy(value: object) -> RoutingStrategy:

@@ -31,28 +31,26 @@ from trading.domain.orders import Order, OrderType, Side
 from trading.repository import Repository
 
 ANY = risk.ANY
+
+
+def _desk_limits(max_order_quantity: int, max_position: int) -> risk.Limits:
+    """The seeded limits of one instrument: only its sizes differ from the others'."""
+    return risk.Limits(
+        max_order_quantity=Decimal(max_order_quantity),
+        max_order_notional=Decimal(250_000),
+        max_open_notional=Decimal(2_000_000),
+        max_position=Decimal(max_position),
+        price_band=Decimal("0.10"),
+    )
+
+
 # Defaults `make run` seeds (seed_reference_data), per instrument for every trader. Sized for a
 # desk trading a few hundred thousand USD a day: a typed extra zero is refused, the seed order
 # (3 BTC at 10,000) and every test and bench order pass (the tests' marketable sells go 9.8%
 # through the bid, hence a 10% band: crypto moves several % in minutes, a typo is 10x).
 # The demo trader's funds (1,000,000 USD, 100 BTC) bind before the open-notional default.
 # Staff change them in the admin.
-DEFAULT_INSTRUMENT_LIMITS = {
-    "BTC-USD": risk.Limits(
-        max_order_quantity=Decimal(25),
-        max_order_notional=Decimal(250_000),
-        max_open_notional=Decimal(2_000_000),
-        max_position=Decimal(100),
-        price_band=Decimal("0.10"),
-    ),
-    "ETH-USD": risk.Limits(
-        max_order_quantity=Decimal(250),
-        max_order_notional=Decimal(250_000),
-        max_open_notional=Decimal(2_000_000),
-        max_position=Decimal(1_000),
-        price_band=Decimal("0.10"),
-    ),
-}
+DEFAULT_INSTRUMENT_LIMITS = {"BTC-USD": _desk_limits(25, 100), "ETH-USD": _desk_limits(250, 1_000)}
 # Every trader, every instrument: a runaway client is stopped, a busy algorithm is not (the
 # bench sends ~300 orders/s for one trader; the API throttle allows 100/s on average).
 DEFAULT_LIMITS = risk.Limits(orders_per_second=500)

@@ -14,13 +14,11 @@ from kernel.money import display, round_down
 from ledger import journal
 from trading import outbox as ob
 from trading.domain.instruments import Instrument
+from trading.domain.lifecycle import AttemptState, OrderEvent, OrderState
 from trading.domain.orders import (
     Attempt,
-    AttemptState,
     Fill,
     Order,
-    OrderEvent,
-    OrderState,
     OrderType,
     RoutingStrategy,
     Side,
@@ -59,24 +57,12 @@ def work(
         order.end(OrderEvent.CANCELED)
         return
     quantity = round_down(order.remaining_quantity, instrument.quantity_step)
-    route = None
     venues = repo.venues()
-    quotes: list[VenueQuote] = []
-    if quantity >= instrument.min_quantity and len(order.attempts) < MAX_ATTEMPTS:
-        quotes = repo.quotes(order.instrument)
-        route = choose_route(
-            buy=order.side is Side.BUY,
-            remaining=quantity,
-            limit_price=order.protect_price,
-            quotes=quotes,
-            venues=[v.status for v in venues],
-            pinned_venue=order.venue,
-            stale=_stale_quotes(order.attempts),
-        )
-    if route is not None:
+    routes, quotes = _routes(repo, order, instrument, quantity, venues, now)
+    for route in routes:
         _send(box, order, instrument, route, quotes, now)
-        return
-    _no_route(order, quantity, venues)
+    if not routes:
+        _no_route(order, quantity, venues)
 
 
 def _work_split(
@@ -89,29 +75,55 @@ def _work_split(
         return
     free = round_down(order.remaining_quantity - order.working_quantity, instrument.quantity_step)
     venues = repo.venues()
-    routes: list[Route] = []
-    quotes: list[VenueQuote] = []
-    if free >= instrument.min_quantity and len(order.attempts) < MAX_ATTEMPTS:
-        quotes = repo.quotes(order.instrument)
-        routes = split_routes(
-            buy=order.side is Side.BUY,
-            quantity=free,
-            limit_price=order.protect_price,
-            quotes=quotes,
-            venues=[v.status for v in venues],
-            step=instrument.quantity_step,
-            min_quantity=instrument.min_quantity,
-            fill_ratios=_fill_ratios(repo, order.instrument, instrument, now),
-            pinned_venue=order.venue,
-            stale=_stale_quotes(order.attempts),
-            exclude={a.venue for a in order.active_attempts},
-            max_routes=MAX_ATTEMPTS - len(order.attempts),
-        )
+    routes, quotes = _routes(repo, order, instrument, free, venues, now)
     for route in routes:
         _send(box, order, instrument, route, quotes, now)
     if routes or order.active_attempts:
         return  # what is out may still fill: the order ends only when nothing is at a venue
     _no_route(order, round_down(order.remaining_quantity, instrument.quantity_step), venues)
+
+
+def _routes(
+    repo: Repository,
+    order: Order,
+    instrument: Instrument,
+    quantity: Decimal,
+    venues: list[VenueRecord],
+    now: datetime,
+) -> tuple[list[Route], list[VenueQuote]]:
+    """The route(s) for `quantity` by the order's strategy, and the quotes they were chosen from."""
+    if quantity < instrument.min_quantity or len(order.attempts) >= MAX_ATTEMPTS:
+        return [], []
+    quotes = repo.quotes(order.instrument)
+    buy = order.side is Side.BUY
+    statuses = [v.status for v in venues]
+    stale = _stale_quotes(order.attempts)
+    if order.strategy is not RoutingStrategy.SPLIT:
+        route = choose_route(
+            buy=buy,
+            remaining=quantity,
+            limit_price=order.protect_price,
+            quotes=quotes,
+            venues=statuses,
+            pinned_venue=order.venue,
+            stale=stale,
+        )
+        return ([] if route is None else [route]), quotes
+    routes = split_routes(
+        buy=buy,
+        quantity=quantity,
+        limit_price=order.protect_price,
+        quotes=quotes,
+        venues=statuses,
+        step=instrument.quantity_step,
+        min_quantity=instrument.min_quantity,
+        fill_ratios=_fill_ratios(repo, order.instrument, instrument, now),
+        pinned_venue=order.venue,
+        stale=stale,
+        exclude={a.venue for a in order.active_attempts},
+        max_routes=MAX_ATTEMPTS - len(order.attempts),
+    )
+    return routes, quotes
 
 
 def _send(

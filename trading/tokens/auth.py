@@ -8,9 +8,8 @@ read in one round trip.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
+from django.contrib.auth.models import User
 from rest_framework.authentication import TokenAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.request import Request
@@ -28,7 +27,7 @@ def failure_limit() -> int:
 class ApiTokenAuthentication(TokenAuthentication):
     """A missing, unknown, revoked or expired token is 401; too many failures, 429."""
 
-    def authenticate(self, request: Request) -> Any:
+    def authenticate(self, request: Request) -> tuple[User, str] | None:
         words = get_authorization_header(request).split()
         if not words or words[0].lower() != self.keyword.lower().encode():
             return None  # no token offered: the session decides
@@ -45,10 +44,10 @@ class ApiTokenAuthentication(TokenAuthentication):
             edge_cache.count_failure(address, FAILURE_WINDOW_S)
             raise
 
-    def authenticate_credentials(self, key: str) -> Any:
+    def authenticate_credentials(self, key: str) -> tuple[User, str]:
         return self._credentials(key, None)
 
-    def _credentials(self, key: str, cached: bytes | None) -> Any:
+    def _credentials(self, key: str, cached: bytes | None) -> tuple[User, str]:
         if len(key) > 64 or "\x00" in key:  # cannot be a key: never reaches the database
             raise AuthenticationFailed("Invalid token.")
         user = edge_cache.user_for_token(key, cached)  # cached: no query per request

@@ -105,7 +105,7 @@ class TokensView(TokenViewBase):
     def post(self, request: Request) -> Response:
         fields = self.parsed(IssueSerializer)
         token = models.issue(self.signed_in_user(), fields["name"], fields["expires_at"])
-        return Response(IssuedTokenSerializer(token).data, status=status.HTTP_201_CREATED)
+        return _issued(token)
 
 
 class TokenRotateView(TokenViewBase):
@@ -120,7 +120,7 @@ class TokenRotateView(TokenViewBase):
     def post(self, request: Request, token_id: int) -> Response:
         fields = self.parsed(RotateSerializer)
         token = models.rotate(self.own(token_id), fields["expires_at"])
-        return Response(IssuedTokenSerializer(token).data, status=status.HTTP_201_CREATED)
+        return _issued(token)
 
 
 class TokenView(TokenViewBase):
@@ -135,3 +135,8 @@ class TokenView(TokenViewBase):
     def delete(self, request: Request, token_id: int) -> Response:
         models.revoke(self.own(token_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _issued(token: models.ApiToken) -> Response:
+    """201 with the new token's secret: the one response that shows it."""
+    return Response(IssuedTokenSerializer(token).data, status=status.HTTP_201_CREATED)

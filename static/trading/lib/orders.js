@@ -8,18 +8,6 @@ export const OPEN_STATES = new Set(["new", "working", "partially_filled", "cance
 export const CANCELABLE_STATES = new Set(["new", "working", "partially_filled"]);
 export const ENDED_STATES = new Set(["filled", "canceled", "rejected", "expired"]);
 
-// What a delta changes in the snapshot it applies to.
-const DELTA_FIELDS = [
-  "seq",
-  "state",
-  "quantity",
-  "filled_quantity",
-  "remaining_quantity",
-  "average_price",
-  "attempts",
-  "updated_at",
-];
-
 export const APPLY = "apply";
 export const IGNORE = "ignore";
 export const FETCH = "fetch";
@@ -51,10 +39,10 @@ export class OrderBook {
   applyDelta(delta) {
     const decision = this.classify(delta);
     if (decision !== APPLY) return { decision, order: this.orders.get(delta.order_id) };
-    const order = { ...this.orders.get(delta.order_id) };
-    for (const field of DELTA_FIELDS) {
-      if (field in delta) order[field] = delta[field];
-    }
+    // A delta carries the snapshot's fields as they are now; its type tag and the fill that
+    // made it are about the message, not the order.
+    const { type: _type, last_fill: _lastFill, ...changes } = delta;
+    const order = { ...this.orders.get(delta.order_id), ...changes };
     order.seq = Number(delta.seq);
     this.orders.set(order.order_id, order);
     return { decision, order };

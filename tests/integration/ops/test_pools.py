@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import uuid
@@ -19,6 +18,7 @@ from backoffice.ops.models import PoolSetting
 from backoffice.ops.selectors import pools
 from kernel import roles
 from tests.support.platform import eventually
+from tests.support.processes import stop
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -56,12 +56,7 @@ def start_worker(queue: str, name: str, log: Path) -> subprocess.Popen[bytes]:
 
 
 def stop_worker(process: subprocess.Popen[bytes]) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    stop(process, 20, group=True)
 
 
 def concurrency(queue: str) -> int:

@@ -4,8 +4,6 @@ broker, looking tokens and sessions up in the pytest-django test database."""
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ from infra.bus.local_broker import free_port
 from kernel.ids import trader_id_for
 from tests.support.kafka import EnvelopeWriter
 from tests.support.platform import eventually
+from tests.support.processes import listening, stop
 from trading.outbox import ORDER_EVENTS
 from trading.tokens.models import issue
 from wiring.web_server import web_argv
@@ -63,14 +62,6 @@ def _database_url() -> str:
     return f"postgres://{user}@{host}:{port}/{settings['NAME']}"
 
 
-def _listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="module")
 def gateway(
     kafka_bootstrap: str, django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
@@ -100,19 +91,14 @@ def gateway(
     gateway = Gateway(port, log_path)
     try:
         eventually(
-            lambda: process.poll() is not None or _listening(port),
+            lambda: process.poll() is not None or listening(port),
             START_TIMEOUT_S,
             what="the gateway to listen",
         )
         assert process.poll() is None, gateway.log()[-4000:]
         yield gateway
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(STOP_TIMEOUT_S)
+        stop(process, STOP_TIMEOUT_S)
     problems = [line for line in gateway.log().splitlines() if any(w in line for w in TROUBLE)]
     assert problems == [], gateway.log()[-4000:]
 

@@ -24,23 +24,11 @@ from websockets.typing import Origin
 
 from infra.bus import kafka
 from tests.integration.realtime.conftest import PASSWORD, QUEUE_MAX, Gateway, Trader
+from tests.support.deltas import CLIENT_DELTA_FIELDS
 from tests.support.kafka import EnvelopeWriter
 from trading.outbox import ORDER_EVENTS
 
 RECEIVE_TIMEOUT_S = 10
-CONTRACT_FIELDS = {
-    "type",
-    "order_id",
-    "seq",
-    "state",
-    "instrument",
-    "quantity",
-    "filled_quantity",
-    "remaining_quantity",
-    "average_price",
-    "attempts",
-    "updated_at",  # the store time of the change: a client sees its lag (DESIGN.md)
-}
 
 
 def delta(trader: Trader, order_id: str, seq: int, **fields: Any) -> dict[str, Any]:
@@ -148,8 +136,8 @@ def test_deltas_arrive_in_seq_order_with_the_contract_s_fields(
     assert seqs(got, order) == [1, 2, 3]
     assert seqs(got, other) == [1, 2]
     first, third = got[0], next(m for m in got if m["order_id"] == order and m["seq"] == 3)
-    assert set(first) == CONTRACT_FIELDS and first["state"] == "new"
-    assert set(third) == CONTRACT_FIELDS | {"last_fill"}
+    assert set(first) == CLIENT_DELTA_FIELDS and first["state"] == "new"
+    assert set(third) == CLIENT_DELTA_FIELDS | {"last_fill"}
     assert third["last_fill"] == fill and third["filled_quantity"] == "1.2"
 
 

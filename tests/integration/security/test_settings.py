@@ -6,13 +6,12 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 from django.conf import settings
 
 from infra import install_secrets
-from tests.support.platform import ROOT
+from tests.support.processes import manage
 
 OLD_DEFAULT = "dev-only-not-a-secret-change-me-in-production-0123456789"
 PRINT_SETTINGS = (
@@ -30,14 +29,7 @@ def _manage(var_dir: Path, *args: str, **env: str) -> subprocess.CompletedProces
     }
     clean.update(VAR_DIR=str(var_dir), PYTEST_VERSION="9.2.0", **env)  # a harness's child
     clean.pop("DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return manage(*args, env=clean)
 
 
 def test_without_a_secret_and_without_debug_nothing_starts(tmp_path):

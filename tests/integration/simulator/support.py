@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -16,18 +15,14 @@ from typing import Any
 import httpx
 from websockets.sync.client import ClientConnection, connect
 
+from infra.bus.local_broker import free_port
 from tests.support.platform import eventually
+from tests.support.processes import stop
 
 ROOT = Path(__file__).resolve().parents[3]
 START_TIMEOUT_S = 20
 MESSAGE_TIMEOUT_S = 5
 VENUES = ("SIM-A", "SIM-B")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextlib.contextmanager
@@ -56,12 +51,7 @@ def running_simulator(log_dir: Path, *args: str) -> Iterator[str]:
             eventually(healthy, START_TIMEOUT_S, what="the simulator to answer /control/health")
             yield url
         finally:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
+            stop(process)
     assert "Traceback" not in log_path.read_text(), log_path.read_text()
 
 

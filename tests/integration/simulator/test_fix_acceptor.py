@@ -10,7 +10,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.integration.simulator.support import free_port, order, running_simulator
+from infra.bus.local_broker import free_port
+from tests.integration.simulator.support import order, running_simulator
 from venues.adapters.fix import wire
 from venues.adapters.fix.wire import Framer, Message
 

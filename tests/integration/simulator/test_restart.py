@@ -11,15 +11,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.integration.simulator.support import (
-    ROOT,
-    START_TIMEOUT_S,
-    coid,
-    free_port,
-    order,
-    put_book,
-    stream,
-)
+from infra.bus.local_broker import free_port
+from tests.integration.simulator.support import ROOT, START_TIMEOUT_S, coid, order, put_book, stream
 from tests.support.platform import eventually
 
 

@@ -12,7 +12,7 @@ from tests.support.reports import NOW, report
 from tests.support.store import TRADER, seeded_store
 from trading import keys, outbox
 from trading.domain.errors import RiskRefused
-from trading.domain.orders import OrderState
+from trading.domain.lifecycle import OrderState
 from trading.domain.risk import ANY, Exposure, Limits
 from trading.repository import Repository
 from trading.services import reference, risk

@@ -24,8 +24,9 @@ import msgspec
 import pytest
 
 from contracts.venue import ExecutionReportV1, PlaceAttemptV1
+from infra.bus.local_broker import free_port
 from infra.store.api import Database, run
-from tests.integration.simulator.support import ROOT, free_port, running_simulator
+from tests.integration.simulator.support import ROOT, running_simulator
 from tests.support.platform import eventually
 from trading.repository import Repository
 from venues.adapters.fix.adapter import FixAdapter

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import profiles, report
+from bench import profile_report, profiles, report
 
 COLLAPSED = """\
 process 11:"python -m celery worker";run (celery/worker.py:10);apply (trading/x.py:5) 6
@@ -48,14 +48,14 @@ def test_only_missed_goals_get_a_profile_and_the_goals_table_says_which(monkeypa
     report.add("fast", 10, "ms", 8, "lower")
     report.add("wide", 500, "orders/s", 300, "higher")
     report.add("plain", 1, "ms", None, "lower")
-    assert [f["name"] for f in profiles.unmet()] == ["fast"]
-    table = "\n".join(profiles.goals())
+    assert [f["name"] for f in profile_report.unmet()] == ["fast"]
+    table = "\n".join(profile_report.goals())
     assert (
         "| fast | 10 | ms | 8 | **no** |" in table
         and "| wide | 500 | orders/s | 300 | yes |" in table
     )
     assert "plain" not in table
-    lines = profiles.section({"cpu_ms_per_order": {"web": 6.0, "ingest": 4.0}, "sampled": {}})
+    lines = profile_report.section({"cpu_ms_per_order": {"web": 6.0, "ingest": 4.0}, "sampled": {}})
     text = "\n".join(lines)
     assert "**web** dominates (60% of all CPU)" in text
     assert report.FIGURES["fast"]["profile"]["cpu_ms_per_order"][0]["part"] == "web"

@@ -32,8 +32,8 @@ from contracts.venue import (
     ExecutionReportV1,
     PlaceAttemptV1,
 )
-from trading.domain.orders import AttemptState as DomainAttemptState
-from trading.domain.orders import OrderState as DomainOrderState
+from trading.domain.lifecycle import AttemptState as DomainAttemptState
+from trading.domain.lifecycle import OrderState as DomainOrderState
 from trading.domain.reports import ExecType as DomainExecType
 
 NOW = datetime(2026, 11, 25, 12, 0, 0, 123456, tzinfo=UTC)

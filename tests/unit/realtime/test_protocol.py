@@ -16,6 +16,7 @@ from realtime.protocol import (
     parse_client_message,
     read_delta,
 )
+from tests.support.deltas import CLIENT_DELTA_FIELDS
 from tests.support.reports import NOW
 from tests.support.store import TRADER, seeded_store
 from trading.outbox import ORDER_EVENTS, OutboxMessage
@@ -23,22 +24,6 @@ from trading.publisher import envelope
 from trading.repository import Repository
 from trading.services.place import PlaceOrder, place_order
 from trading.snapshots import order_delta
-
-# The contract's delta fields (DESIGN.md "Websocket"), `last_fill` when there is one, and the
-# instrument the gateway adds; never the trader to route to.
-CONTRACT = {
-    "type",
-    "order_id",
-    "seq",
-    "state",
-    "instrument",
-    "quantity",
-    "filled_quantity",
-    "remaining_quantity",
-    "average_price",
-    "attempts",
-    "updated_at",
-}
 
 
 def test_subscribe_to_all_or_to_named_orders():
@@ -87,7 +72,7 @@ def test_the_delta_a_client_is_sent_has_the_contract_s_fields_and_no_trader(tmp_
     assert delta is not None
     assert (delta.trader_id, delta.order_id, delta.seq) == (TRADER, payload.order_id, 1)
     sent = json.loads(delta.text)
-    assert set(sent) == CONTRACT
+    assert set(sent) == CLIENT_DELTA_FIELDS
     assert sent["type"] == "order.delta" and sent["state"] == "new"
     assert (sent["quantity"], sent["filled_quantity"]) == ("3", "0")
     assert sent["updated_at"] == payload.updated_at  # as the snapshot writes it

@@ -7,14 +7,8 @@ import pytest
 
 from tests.support.reports import report
 from trading.domain.errors import IllegalTransition, Refusal
-from trading.domain.orders import (
-    AttemptState,
-    Order,
-    OrderState,
-    OrderType,
-    Side,
-    TimeInForce,
-)
+from trading.domain.lifecycle import AttemptState, OrderState
+from trading.domain.orders import Order, OrderType, Side, TimeInForce
 
 T0 = datetime(2026, 11, 25, tzinfo=UTC)
 

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from kernel.errors import InvalidField
 from trading.domain.errors import RiskRefused
-from trading.domain.orders import Order, OrderState, OrderType, Side, TimeInForce
+from trading.domain.lifecycle import OrderState
+from trading.domain.orders import Order, OrderType, Side, TimeInForce
 from trading.domain.risk import (
     LIMIT_FIELD,
     LIMIT_NAMES,

@@ -19,20 +19,16 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from tests.support.reports import report
 from trading.domain.errors import IllegalTransition, Refusal
-from trading.domain.orders import (
+from trading.domain.lifecycle import (
     ENDED_ORDER_STATES,
-    Attempt,
     AttemptEvent,
     AttemptState,
-    Order,
     OrderEvent,
     OrderState,
-    OrderType,
-    Side,
-    TimeInForce,
     attempt_transitions,
     order_transitions,
 )
+from trading.domain.orders import Attempt, Order, OrderType, Side, TimeInForce
 
 T0 = datetime(2026, 11, 25, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[3]

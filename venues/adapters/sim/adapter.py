@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from contracts.venue import CancelAttemptV1, ExecutionReportV1, PlaceAttemptV1
-from venues.adapters.sim.client import OutcomeUnknown, VenueClient, VenueUnavailable
+from venues.adapters.sim.client import Answer, OutcomeUnknown, VenueClient, VenueUnavailable
 from venues.adapters.sim.parse import synthetic_report
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ class SimAdapter:
     def _known(self, coid: str) -> bool:
         return self.client.query(coid).status == 200
 
-    def _place_once(self, order: dict[str, Any], send_before: datetime | None) -> Any:
+    def _place_once(self, order: dict[str, Any], send_before: datetime | None) -> Answer:
         coid = order["client_order_id"]
         maybe_sent = False  # once a send had no answer, only the venue can say it is not there
         for _ in range(3):

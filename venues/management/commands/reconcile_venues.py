@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from infra.store import database
 from infra.store.api import run
@@ -17,10 +17,10 @@ from venues.recovery.reconciler import Reconciler
 class Command(BaseCommand):
     help = "Ask every venue about every live attempt and feed what it says as reports."
 
-    def add_arguments(self, parser: Any) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--venue", action="append", help="only this venue (repeatable)")
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def handle(self, *args: object, **options: Any) -> None:  # argparse's values
         venues = options["venue"] or [
             v.name for v in run(database(), lambda tr: Repository(tr).venues())
         ]

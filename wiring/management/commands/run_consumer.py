@@ -8,13 +8,13 @@ A second signal stops at once.
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from infra.bus.consume import ConsumerSpec, consume
+from infra.signals import drain_on_signal
 from wiring.consumers import CONSUMERS
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,9 @@ def drain_then_stop(spec: ConsumerSpec, stop: threading.Event, bound_s: float = 
 
 class Command(BaseCommand):
     help = "Run one of the platform's Kafka consumers (see wiring/consumers.py)."
+    # Checked once per start of the platform (run_platform; the migrate job in deploy/): the
+    # checks import every view through the URLconf, 0.5 CPU-s at each start of each part.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("name", choices=sorted(CONSUMERS))
@@ -73,16 +76,5 @@ class Command(BaseCommand):
             raise CommandError(f"no consumer {options['name']}")
         spec = factory()
         stop = threading.Event()
-        draining: list[threading.Thread] = []
-
-        def on_signal(*_: object) -> None:
-            if draining:  # the second signal: stop now
-                stop.set()
-                return
-            thread = threading.Thread(target=drain_then_stop, args=(spec, stop), daemon=True)
-            draining.append(thread)
-            thread.start()
-
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, on_signal)
+        drain_on_signal(stop, lambda: drain_then_stop(spec, stop))
         consume(spec, stop)

@@ -5,13 +5,13 @@ what ingest applied during the stop reaches Kafka before the consumers after it 
 second signal stops at once; either way the outbox is in the store and nothing is lost.
 """
 
-import signal
 import threading
 import time
 
 from django.core.management.base import BaseCommand
 
 from infra.bus import kafka
+from infra.signals import drain_on_signal
 from infra.store import database
 from infra.store.api import run
 from trading import outbox
@@ -39,6 +39,9 @@ EVENT_TIMEOUT_MS = 10_000
 
 class Command(BaseCommand):
     help = "Publish the outbox in commit order (one active publisher at a time, by lease)."
+    # Checked once per start of the platform (run_platform; the migrate job in deploy/): the
+    # checks import every view through the URLconf, 0.5 CPU-s at each start of each part.
+    requires_system_checks: list[str] = []
 
     def handle(self, *args: object, **options: object) -> None:
         kafka.ensure_topics([outbox.ORDER_EVENTS, outbox.FILL_EVENTS, outbox.LEDGER_EVENTS])
@@ -54,15 +57,5 @@ class Command(BaseCommand):
             check_log=events.lost_log,
         )
         stop = threading.Event()
-        draining: list[threading.Thread] = []
-
-        def on_signal(*_: object) -> None:
-            if draining:  # the second signal: stop now
-                stop.set()
-                return
-            draining.append(threading.Thread(target=drain_then_stop, args=(stop,), daemon=True))
-            draining[0].start()
-
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, on_signal)
+        drain_on_signal(stop, lambda: drain_then_stop(stop))
         publisher.run(stop)

@@ -1,5 +1,6 @@
 """python manage.py seed_platform: reference data, demo trader, demo staff (idempotent)."""
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand
@@ -28,15 +29,20 @@ class Command(BaseCommand):
         rebuild_exposure_once(database())  # a store from before the risk counters: count it once
         for role in roles.ALL:
             Group.objects.get_or_create(name=role)
-        token = create_trader("demo", dict(DEMO_DEPOSITS), password=DEMO_PASSWORD)
+        token = create_trader("demo", dict(DEMO_DEPOSITS))
+        users = [User.objects.get(username="demo")]
         for username, (role, is_staff) in DEMO_USERS.items():
-            user, created = User.objects.get_or_create(
-                username=username, defaults={"is_staff": is_staff}
-            )
-            if created:
-                user.set_password(DEMO_PASSWORD)
-                user.save()
+            user, _ = User.objects.get_or_create(username=username, defaults={"is_staff": is_staff})
             user.groups.add(Group.objects.get(name=role))
+            users.append(user)
+        # A password only for a new account, one hash for all: each PBKDF2 costs ~0.5 s of CPU
+        # on every start (the accounts are demo ones, their password is on make run's banner).
+        new = [user for user in users if not user.password]
+        if new:
+            hashed = make_password(DEMO_PASSWORD)
+            for user in new:
+                user.password = hashed
+                user.save(update_fields=["password"])
         for extra in ("seed_finance", "seed_permissions"):
             if extra in get_commands():
                 call_command(extra)
