@@ -33,6 +33,11 @@ log = logging.getLogger(__name__)
 GROUP_ID = "backoffice-projector"
 TOPICS = ev.TOPICS
 DEAD_LETTER_TOPIC = "backoffice.projector.v1.dlq"
+# The read models may lag a fraction of a second: an idle broker then answers 10x less often,
+# and a batch gathers 200 ms of events into one transaction (one commit, one recompute of
+# each position its fills touched) instead of one per event or two.
+FETCH_WAIT_MS = 250
+LINGER_S = 0.2
 ATTEMPTS = 3  # a batch that lost a race (unique key, deadlock) is tried again, then raised
 
 

@@ -158,21 +158,24 @@ class Publisher:
     def publish_batch(self) -> int:
         """Publish what is waiting (one batch, and one batch of a replay); returns how many."""
         now_ms = int(time.time() * 1000)
-        if not run(
-            self.db, lambda tr: take_lease(tr, self.name, self.holder, now_ms, self.lease_ttl_ms)
-        ):
+
+        def begin(tr: Transaction) -> tuple[list[tuple[bytes, ob.OutboxMessage]], ob.Replay | None]:
+            """The lease, the next rows and any replay, in one transaction."""
+            if not take_lease(tr, self.name, self.holder, now_ms, self.lease_ttl_ms):
+                return [], None
+            rows = ob.read_after(tr, ob.cursor(tr, self.name), self.batch_size)
+            return rows, ob.replay(tr, self.name)
+
+        rows, state = run(self.db, begin)
+        if not rows and state is None:
             return 0
-        rows = run(
-            self.db,
-            lambda tr: ob.read_after(tr, ob.cursor(tr, self.name), self.batch_size),
-        )
         messages = [m for _, m in rows]
         # Commands and events of one batch keep their commit order within each destination.
         # Commands go first, before a replay and before the events: a venue command has a send
         # window (venues/recovery/timing.py) and must not wait behind a Kafka broker that is
         # away (if the events fail, the commands go again: a place sent twice is asked first).
         self.send_commands([m for m in messages if m.is_command])
-        replayed = self._replay_batch()
+        replayed = self._replay_batch(state)
         if not rows:
             return replayed
         delivered = self.send_events([m for m in messages if not m.is_command]) or {}
@@ -184,9 +187,8 @@ class Publisher:
             return 0
         return replayed + len(rows)
 
-    def _replay_batch(self) -> int:
+    def _replay_batch(self, state: ob.Replay | None) -> int:
         """Events (never commands: Celery did not lose them) of the next replayed rows."""
-        state = run(self.db, lambda tr: ob.replay(tr, self.name))
         if state is None:
             return 0
         rows = run(

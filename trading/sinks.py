@@ -95,11 +95,15 @@ class CeleryCommandSink:
         self.app = app
 
     def __call__(self, messages: Sequence[OutboxMessage]) -> None:
-        for message in messages:
-            self.app.send_task(
-                COMMAND_TASKS[message.topic],
-                args=[envelope(message).decode()],
-                queue=message.destination,
-                task_id=message.message_id,
-                headers={"sent_at": time.time()},  # ops reads the oldest waiting message's age
-            )
+        if not messages:
+            return
+        with self.app.producer_or_acquire() as producer:  # one connection for the batch
+            for message in messages:
+                self.app.send_task(
+                    COMMAND_TASKS[message.topic],
+                    args=[envelope(message).decode()],
+                    queue=message.destination,
+                    task_id=message.message_id,
+                    headers={"sent_at": time.time()},  # ops reads the oldest message's age
+                    producer=producer,
+                )

@@ -23,7 +23,8 @@ from contracts import registry
 from contracts.envelope import Refused
 from contracts.venue import CANCEL, PLACE, CancelAttemptV1, PlaceAttemptV1
 from infra.store import database
-from infra.store.api import run
+from infra.store.api import Transaction, run
+from trading.domain.orders import Attempt
 from venues import runtime
 from venues.adapters.sim.adapter import CancelNotDelivered, CancelTooEarly
 from venues.adapters.sim.parse import synthetic_report
@@ -60,12 +61,18 @@ def place_attempt(envelope: str) -> str:
         command = _command(PLACE, envelope, PlaceAttemptV1)
     except _Refused as error:
         return f"refused: {error}"
-    db = database()
-    attempt = run(db, lambda tr: live_attempt(tr, command.order_id, command.attempt_id))
+    now = datetime.now(UTC)
+
+    def check_then_start(tr: Transaction) -> tuple[Attempt | None, bool]:
+        """One transaction: the attempt is live, and its place is recorded as started."""
+        attempt = live_attempt(tr, command.order_id, command.attempt_id)
+        if attempt is None:
+            return None, False
+        return attempt, start_place(tr, command.venue, command.client_order_id, now)
+
+    attempt, again = run(database(), check_then_start)
     if attempt is None:
         return "skipped: the attempt ended or is unknown"
-    now = datetime.now(UTC)
-    again = run(db, lambda tr: start_place(tr, command.venue, command.client_order_id, now))
     return runtime.adapter(command.venue).place(
         command, send_before=send_deadline(attempt.created_at), ask_first=again
     )

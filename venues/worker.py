@@ -27,6 +27,10 @@ from venues.recovery.heartbeat import forget
 from venues.recovery.reconciler import Reconciler
 
 log = logging.getLogger(__name__)
+# Celery logs two INFO lines per command ("received", "succeeded") and httpx one per request:
+# at load they cost the pool more than the command's own bookkeeping. Failures still log.
+for _name in ("celery.app.trace", "celery.worker.strategy", "httpx"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 KEEPER_EVERY_S = 1.0
 

@@ -35,6 +35,8 @@ def _projector() -> ConsumerSpec:
         group_id=projector.GROUP_ID,
         handle=projector.handle_messages,
         dead_letter_topic=projector.DEAD_LETTER_TOPIC,
+        fetch_wait_ms=projector.FETCH_WAIT_MS,
+        linger_s=projector.LINGER_S,
     )
 
 

@@ -65,6 +65,14 @@ class ConsumerSpec:
     # More topics for the same handler (one consumer, one group): e.g. the back office's
     # projector reads the order, fill and ledger events and a dead-letter topic.
     extra_topics: tuple[str, ...] = ()
+    # How long the broker may hold an empty fetch: each empty answer costs Tansu CPU, and a
+    # message produced meanwhile may wait for it. Measured on one idle consumer (loaded
+    # machine): 10 ms -> 47 ms/s of broker CPU, p50 8 ms; 25 ms -> 29 ms/s, p50 6 ms;
+    # 100 ms -> 12 ms/s, p50 29 ms. 25 ms where a fill waits on it; more for the read models.
+    fetch_wait_ms: int = 25
+    # After a batch's first message, how long what else arrives may join it: one transaction
+    # (one commit) for all of them. Short where a fill waits; longer for the read models.
+    linger_s: float = 0.005
 
     @property
     def topics(self) -> list[str]:
@@ -194,13 +202,20 @@ def dead_letter(
 def consume(spec: ConsumerSpec, stop: threading.Event, poll_timeout_s: float = 0.05) -> None:
     """Run `spec` until `stop` is set."""
     kafka.ensure_topics([*spec.topics, spec.dead_letter_topic])
-    consumer = kafka.consumer(spec.group_id)
+    consumer = kafka.consumer(spec.group_id, **{"fetch.wait.max.ms": spec.fetch_wait_ms})
     dead_letters = kafka.RecreatingProducer()
     pause = Backoff(stop)
     consumer.subscribe(spec.topics, on_assign=lambda *_: _mark_ready(spec.name))
     try:
         while not stop.is_set():
-            batch = [m for m in consumer.consume(spec.batch_size, poll_timeout_s) if not m.error()]
+            # consume(n, t) waits all of t unless n came: wait for one, then linger briefly.
+            first = consumer.poll(poll_timeout_s)
+            if first is None:
+                continue
+            more = (
+                consumer.consume(spec.batch_size - 1, spec.linger_s) if spec.batch_size > 1 else []
+            )
+            batch = [m for m in (first, *more) if not m.error()]
             if not batch:
                 continue
             letters = settle(spec.handle, batch, pause)

@@ -156,11 +156,16 @@ class FakeConsumer:
     def subscribe(self, topics, on_assign=None) -> None:
         self.topics = topics
 
-    def consume(self, n, timeout):
+    def poll(self, timeout):
         if self.batches:
-            return self.batches.pop(0)
+            first, *rest = self.batches.pop(0)
+            self.batches.insert(0, rest)
+            return first
         self.stop.set()
-        return []
+        return None
+
+    def consume(self, n, timeout):
+        return self.batches.pop(0) if self.batches else []
 
     def commit(self, asynchronous: bool) -> None:
         self.commits += 1
@@ -189,7 +194,7 @@ def test_the_loop_dead_letters_the_poison_message_then_commits_past_it(monkeypat
     fake = FakeConsumer(batch(b"a", b"poison", b"b"), stop)
     producer = FakeProducer()
     monkeypatch.setattr(consume.kafka, "ensure_topics", lambda names: None)
-    monkeypatch.setattr(consume.kafka, "consumer", lambda group: fake)
+    monkeypatch.setattr(consume.kafka, "consumer", lambda group, **config: fake)
     monkeypatch.setattr(consume.kafka, "RecreatingProducer", lambda: producer)
     store = Store()
     spec = consume.ConsumerSpec("unit", "t", "g", store, "t.dlq")

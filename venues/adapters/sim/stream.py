@@ -3,6 +3,9 @@
 Delivery: at least once. The stream cursor (the venue's seq) is stored only after Kafka
 acknowledged the reports before it, and a reconnect asks the venue to resend from there;
 ingest drops what it has seen. While the stream is up the venue's circuit is closed.
+What has arrived is handled as one batch: its reports emitted, one Kafka flush, then its
+newest book per instrument and the cursor in one store transaction (a book superseded within
+the batch would only be overwritten).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from websockets.sync.client import connect
 from contracts.venue import ExecutionReportV1
 from infra.store.api import Database, Transaction, run
 from infra.store.keys import Subspace
+from trading.domain.routing import VenueQuote
 from venues.adapters.core import CoreCalls, installed
 from venues.adapters.sim.parse import decode_book, decode_report, parse_to_quote, parse_to_report
 from venues.recovery.heartbeat import beat
@@ -29,6 +33,7 @@ CURSOR = Subspace(("venues", "stream_cursor"))  # (venue) -> "session:last seq h
 RECONNECT_DELAY_S = 0.5
 MAX_RECONNECT_DELAY_S = 5.0
 HEARTBEAT_EVERY_S = 2.0
+BATCH_MAX = 200  # messages read off the socket before they are handled together
 
 
 class NewSession(Exception):
@@ -109,45 +114,69 @@ class VenueStream:
             run(self.db, lambda tr: self.core.reopen_venue(tr, self.venue, datetime.now(UTC)))
             while not stop.is_set():
                 self.heartbeat()
+                texts: list[str | bytes] = []
                 try:
-                    text = ws.recv(timeout=0.5)
+                    texts.append(ws.recv(timeout=0.5))
+                    while len(texts) < BATCH_MAX:
+                        texts.append(ws.recv(timeout=0))  # only what is already here
                 except TimeoutError:
-                    continue
-                self.handle(text if isinstance(text, str) else text.decode())
+                    if not texts:
+                        continue
+                self.handle_batch([t if isinstance(t, str) else t.decode() for t in texts])
 
     def handle(self, text: str) -> None:
-        raw = msgspec.json.decode(text)  # parsed once; the venue structs convert from it
-        kind = raw.get("type") if isinstance(raw, dict) else None
-        if kind == "hello":
-            if raw["session"] != self.session:
-                session = raw["session"]
-                run(self.db, lambda tr: _set_cursor(tr, self.venue, session, 0))
-                if self.session:  # we asked from another run's cursor: ask again from 0
-                    raise NewSession(session)
-                self.session = session
-        elif kind == "execution_report":
-            report = decode_report(raw)
-            try:
-                self.emit(parse_to_report(report, raw))
-            except ValueError as error:
-                log.warning(
-                    "%s: report %s not for the platform: %s", self.venue, report.exec_id, error
-                )
+        self.handle_batch([text])
+
+    def handle_batch(self, texts: list[str]) -> None:
+        """Emit the batch's reports, flush once, then keep its books and cursor in one txn."""
+        quotes: dict[str, VenueQuote] = {}  # instrument -> the newest book's quote
+        emitted, last_seq = False, 0
+        for text in texts:
+            raw = msgspec.json.decode(text)  # parsed once; the venue structs convert from it
+            kind = raw.get("type") if isinstance(raw, dict) else None
+            if kind == "hello":
+                self._settle(emitted, quotes, last_seq)  # what came before, under its session
+                emitted, last_seq = False, 0
+                quotes = {}
+                self._hello(raw["session"])
+            elif kind == "execution_report":
+                report = decode_report(raw)
+                try:
+                    self.emit(parse_to_report(report, raw))
+                    emitted = True
+                except ValueError as error:
+                    log.warning(
+                        "%s: report %s not for the platform: %s", self.venue, report.exec_id, error
+                    )
+                last_seq = max(last_seq, report.seq)
+            elif kind == "book":
+                book = decode_book(raw)
+                quotes[book.instrument] = parse_to_quote(book)
+                last_seq = max(last_seq, book.seq)
+        self._settle(emitted, quotes, last_seq)
+
+    def _hello(self, session: str) -> None:
+        if session != self.session:
+            run(self.db, lambda tr: _set_cursor(tr, self.venue, session, 0))
+            if self.session:  # we asked from another run's cursor: ask again from 0
+                raise NewSession(session)
+            self.session = session
+
+    def _settle(self, emitted: bool, quotes: dict[str, VenueQuote], last_seq: int) -> None:
+        """Kafka's acknowledgement first: the cursor never passes a report not delivered."""
+        if emitted:
             self.flush()
-            self._advance(report.seq)
-        elif kind == "book":
-            book = decode_book(raw)
-            quote = parse_to_quote(book)
-            now = datetime.now(UTC)
+        if not quotes and not last_seq:
+            return
+        now = datetime.now(UTC)
 
-            def keep(tr: Transaction) -> None:
+        def keep(tr: Transaction) -> None:
+            for quote in quotes.values():
                 self.core.record_quote(tr, quote, now)
-                self._advance_in(tr, book.seq)
+            if last_seq:
+                self._advance_in(tr, last_seq)
 
-            run(self.db, keep)
-
-    def _advance(self, seq: int) -> None:
-        run(self.db, lambda tr: self._advance_in(tr, seq))
+        run(self.db, keep)
 
     def _advance_in(self, tr: Transaction, seq: int) -> None:
         session, current = stream_cursor(tr, self.venue)
