@@ -54,6 +54,30 @@ class Order(models.Model):
         return self.order_id
 
 
+class OrderStateChange(models.Model):
+    """One delta of an order (evt.trading.order.v1) as it was: the order's state history.
+
+    Written once per (order_id, seq); a rebuild from the store writes only the latest seq.
+    """
+
+    order_id = models.CharField(max_length=100)
+    seq = models.PositiveIntegerField()
+    state = models.CharField(max_length=20)
+    filled_quantity = _decimal()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["order_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order_id", "seq"], name="backoffice_orderstatechange_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} #{self.seq} {self.state}"
+
+
 class Fill(models.Model):
     """One fill (evt.trading.fill.v1); `applied_at` is when trading-core booked it."""
 

@@ -22,6 +22,7 @@ from backoffice.models import (
     Fill,
     LedgerEntry,
     Order,
+    OrderStateChange,
     Position,
     Posting,
     ProjectorState,
@@ -72,6 +73,7 @@ def project(events: Sequence[ev.Event], *, positions: bool = True) -> set[Positi
         else:
             letters.append((event.message_id, payload, event.created_at))
     _orders(deltas)
+    _history([delta for delta, _ in deltas])
     touched = _fills(fills)
     _entries(entries)
     _dead_letters(letters)
@@ -134,6 +136,23 @@ def _orders(deltas: list[tuple[ev.OrderDelta, datetime | None]]) -> None:
     Order.objects.bulk_create(new)
     Order.objects.bulk_update(changed, ORDER_FIELDS)
     count_volume(orders=[_day(o.created_at or o.updated_at) for o in new])  # unit costs
+
+
+def _history(deltas: list[ev.OrderDelta]) -> None:
+    """Every delta once: a redelivered one meets the (order_id, seq) key and is skipped."""
+    OrderStateChange.objects.bulk_create(
+        [
+            OrderStateChange(
+                order_id=d.order_id,
+                seq=d.seq,
+                state=d.state,
+                filled_quantity=decimal_of(d.filled_quantity),
+                updated_at=time_of(d.updated_at),
+            )
+            for d in deltas
+        ],
+        ignore_conflicts=True,
+    )
 
 
 # --- fills ------------------------------------------------------------------------------------

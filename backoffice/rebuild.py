@@ -3,7 +3,9 @@
 `read_models_rebuild` turns the store's records into the very events trading-core publishes
 (`trading.snapshots.order_delta`, `fill_event`, `entry_payload`) and writes them through the
 projector's own `project`, so a rebuild and the projector build the same rows.
-Dead letters (only ever on Kafka) and the processed message ids are kept.
+Dead letters (only ever on Kafka), the processed message ids and the orders' state history
+(OrderStateChange: the store keeps only each order's latest state, so a rebuild adds that and
+keeps the rows already projected) are kept.
 Quarantined reports, instruments and venues have no events: they are mirrored from the store
 (backoffice/mirror.py).
 """

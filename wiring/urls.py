@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("trading.api.urls")),
     path("api/v1/", include("ledger.api.urls")),
+    path("api/v1/", include("backoffice.history_urls")),
     path("api/v1/", include("trading.tokens.urls")),
     path("metrics", metrics_view, name="prometheus-django-metrics"),
     path("", include("trading.page_urls")),

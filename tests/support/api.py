@@ -128,4 +128,5 @@ def walk(api: APIClient, url: str) -> list[list[dict[str, Any]]]:
 urlpatterns = [
     path("api/v1/", include("trading.api.urls")),
     path("api/v1/", include("ledger.api.urls")),
+    path("api/v1/", include("backoffice.history_urls")),
 ]

@@ -27,6 +27,7 @@ OPERATIONS = {
     ("/api/v1/orders", "post"): {"200", "201", "400", "401", "409", "413", "415"},
     ("/api/v1/orders/{order_id}", "get"): {"200", "401", "404"},
     ("/api/v1/orders/{order_id}/cancel", "post"): {"202", "401", "404", "409", "413"},
+    ("/api/v1/orders/{order_id}/history", "get"): {"200", "401", "404"},
     ("/api/v1/fills", "get"): {"200", "400", "401"},
     ("/api/v1/positions", "get"): {"200", "401"},
     ("/api/v1/balances", "get"): {"200", "401"},
