@@ -18,7 +18,7 @@ from typing import Protocol, TextIO, TypeVar
 
 
 class _Announced(Protocol):
-    """A part of the platform as the supervisor starts it (infra.supervisor.Part)."""
+    """A part of the platform as the supervisor starts it (wiring.parts.Part)."""
 
     name: str
     ready: Callable[..., bool] | None

@@ -47,7 +47,7 @@ class TimeInForce(StrEnum):
 
 class RoutingStrategy(StrEnum):
     BEST = "best"  # the seed's route: each attempt whole to the best top of book
-    SPLIT = "split"  # spread across venues by depth, fees and fill ratio (venues/routing_split)
+    SPLIT = "split"  # spread across venues by depth, fees and fill ratio (domain/routing_split.py)
 
 
 @dataclass
