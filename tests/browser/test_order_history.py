@@ -17,15 +17,14 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.test_trader_page import (
     PLATFORM_MS,
-    SEED_BOOKS,
     PageErrors,
     new_page,
     place_on_ticket,
     placed_order_id,
+    put_seed_books,
     row,
     screenshot,
     sign_in,
-    venues_ready,
 )
 from tests.support.platform import RunningPlatform, eventually, start_platform
 
@@ -50,11 +49,7 @@ def test_after_a_reload_the_drill_down_shows_the_order_s_whole_history(
 ) -> None:
     platform = running_platform
     with httpx.Client(base_url=f"{platform.simulator_url}/control", timeout=10) as control:
-        eventually(lambda: venues_ready(platform, {}), what="every venue's stream up")
-        for venue, asks in SEED_BOOKS.items():
-            book = {"asks": asks, "bids": [["9900", "5"]]}
-            control.put(f"/books/{venue}/BTC-USD", json=book).raise_for_status()
-        eventually(lambda: venues_ready(platform, SEED_BOOKS), what="the seed's quotes")
+        put_seed_books(platform, control)
     page = new_page(browser, platform.url)
     try:
         errors = PageErrors(page)

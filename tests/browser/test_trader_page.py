@@ -176,15 +176,20 @@ def venues_ready(platform: RunningPlatform, books: dict[str, list[list[str]]]) -
         db.close()
 
 
+def put_seed_books(platform: RunningPlatform, control: httpx.Client) -> None:
+    """Once every venue's stream is up, the seed's books at each venue, seen by the router."""
+    eventually(lambda: venues_ready(platform, {}), what="every venue's stream up")
+    for venue, asks in SEED_BOOKS.items():
+        book = {"asks": asks, "bids": [["9900", "5"]]}
+        control.put(f"/books/{venue}/BTC-USD", json=book).raise_for_status()
+    eventually(lambda: venues_ready(platform, SEED_BOOKS), what="the seed's quotes")
+
+
 @pytest.mark.slow
 def test_the_seed_order_fills_1_2_then_3_of_3_on_the_trader_page(running_platform, chromium):
     platform = running_platform
     with httpx.Client(base_url=f"{platform.simulator_url}/control", timeout=10) as control:
-        eventually(lambda: venues_ready(platform, {}), what="every venue's stream up")
-        for venue, asks in SEED_BOOKS.items():
-            book = {"asks": asks, "bids": [["9900", "5"]]}
-            control.put(f"/books/{venue}/BTC-USD", json=book).raise_for_status()
-        eventually(lambda: venues_ready(platform, SEED_BOOKS), what="the seed's quotes")
+        put_seed_books(platform, control)
         # EA-2's fill at SIM-B comes 1.5 s after EA-1's at SIM-A: time to see "1.2 / 3".
         control.put("/faults/SIM-B", json={"latency_ms": 1500}).raise_for_status()
         page = None
