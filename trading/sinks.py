@@ -62,6 +62,12 @@ class KafkaEventSink:
             raise RuntimeError(f"Kafka did not acknowledge every event: {errors[:3]}")
         return offsets
 
+    def close(self) -> None:
+        """Leave the broker: the log watcher's consumer would otherwise reconnect until exit."""
+        if self._watcher is not None:
+            self._watcher.close()
+            self._watcher = None
+
     def lost_log(self, recorded: Mapping[tuple[str, int], int]) -> bool:
         """True when a topic is gone or a partition Kafka acknowledged messages on is empty (a
         broker restarted without its log); False when unsure (broker away).

@@ -63,5 +63,6 @@ def test_read_models_equal_the_store_after_the_broker_restarted_empty(
         stop.set()
         for thread in threads:
             thread.join(60)
+        events.close()
     assert result.orders_in_read_model == result.orders_in_store > 0
     assert result.balances_checked > 0

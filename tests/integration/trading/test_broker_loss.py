@@ -78,6 +78,7 @@ def test_events_published_before_the_broker_lost_its_log_reach_a_consumer_after(
         stop.set()
         for thread in threads:
             thread.join(60)
+        events.close()
     assert {c.payload.order_id for c in commands} >= {"O-before-0", "O-after-1"}
     # Commands went to Celery, which lost nothing: each was sent once, never replayed.
     assert len(commands) == len({c.message_id for c in commands}) == 5

@@ -58,4 +58,7 @@ class Command(BaseCommand):
         )
         stop = threading.Event()
         drain_on_signal(stop, lambda: drain_then_stop(stop))
-        publisher.run(stop)
+        try:
+            publisher.run(stop)
+        finally:
+            events.close()
