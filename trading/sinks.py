@@ -39,11 +39,13 @@ class KafkaEventSink:
     def __call__(self, messages: Sequence[OutboxMessage]) -> dict[tuple[str, int], int]:
         errors: list[KafkaError] = []
         offsets: dict[tuple[str, int], int] = {}
+        acknowledged = [0]
 
         def delivered(error: KafkaError | None, message: Any) -> None:
             if error is not None:
                 errors.append(error)
                 return
+            acknowledged[0] += 1
             where = (message.topic(), message.partition())
             offsets[where] = max(offsets.get(where, -1), message.offset())
 
@@ -56,7 +58,9 @@ class KafkaEventSink:
                 on_delivery=delivered,
             )
             self.producer.poll(0)
-        if self.producer.flush(self.flush_timeout_s) or errors:
+        # A producer made again after a fatal error mid-batch drops what the old one still
+        # held, with no delivery report: only an acknowledgement per message counts as sent.
+        if self.producer.flush(self.flush_timeout_s) or errors or acknowledged[0] < len(messages):
             if any(e.code() == KafkaError.UNKNOWN_TOPIC_OR_PART for e in errors):
                 kafka.ensure_topics({m.topic for m in messages})  # a new broker: topics gone
             raise RuntimeError(f"Kafka did not acknowledge every event: {errors[:3]}")
